@@ -16,6 +16,8 @@ export interface Config {
   host: string;
   issuer: string;
   databaseUrl: string;
+  /** Honour X-Forwarded-* headers from a TLS-terminating proxy in front of Gatehouse. */
+  trustProxy: boolean;
   /** Private JWKS supplied by the operator; when absent keys are generated and stored. */
   jwks: { keys: Record<string, unknown>[] } | undefined;
   /** Cookie signing keys supplied by the operator; when absent they are generated and stored. */
@@ -142,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     issuer,
     databaseUrl,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     jwks: parseJwks(env.JWKS),
     cookieKeys: parseCookieKeys(env.COOKIE_KEYS),
     argon2: {

@@ -2,24 +2,13 @@
 // database lacks, exactly as `prisma migrate deploy` would.
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { createDriverAdapter } from './driver-adapter.js';
 import { noSchemaFilter, openSchemaEngine } from './schema-engine.js';
+import { projectRoot } from '../project-root.js';
 
-/** The project root, found from this file whether it runs from src/ (tsx) or dist/src/ (built). */
-function projectRoot(): string {
-  let dir = fileURLToPath(new URL('.', import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = resolve(dir, '..');
-    if (parent === dir) throw new Error('cannot find the Gatehouse project root');
-    dir = parent;
-  }
-  return dir;
-}
-
-export const prismaFolder = join(projectRoot(), 'prisma');
+export const prismaFolder = join(projectRoot, 'prisma');
 export const migrationsFolder = join(prismaFolder, 'migrations');
 export const schemaFile = join(prismaFolder, 'schema.prisma');
 

@@ -1,0 +1,30 @@
+// The Koa application: our pages in front, oidc-provider mounted at the root behind them.
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import type Router from '@koa/router';
+import { securityHeaders } from './security-headers.js';
+import { errorBoundary } from './error-boundary.js';
+import { stylesheet } from './assets.js';
+import { prefillDeviceCode } from '../device/prefill.js';
+
+export interface AppParts {
+  provider: Provider;
+  pages: Router;
+  trustProxy: boolean;
+  log: (message: string, error?: unknown) => void;
+}
+
+export function createApp({ provider, pages, trustProxy, log }: AppParts): Koa {
+  const app = new Koa();
+  app.proxy = trustProxy;
+  provider.proxy = trustProxy;
+  app.use(errorBoundary(log));
+  app.use(securityHeaders);
+  app.use(stylesheet());
+  app.use(prefillDeviceCode);
+  app.use(pages.routes());
+  app.use(pages.allowedMethods());
+  app.use(mount(provider.app));
+  return app;
+}

@@ -1,0 +1,66 @@
+// Assembles and starts Gatehouse: migrate, open the database, load keys, build the provider and
+// the pages, listen, sweep expired rows, and shut down cleanly.
+import { createServer, type Server } from 'node:http';
+import type { Config } from './config/env.js';
+import { applyMigrations } from './persistence/migrations.js';
+import { openDatabase, type Database } from './persistence/prisma-client.js';
+import { createAdapterFactory } from './persistence/oidc-adapter.js';
+import { startSweeper } from './persistence/sweeper.js';
+import { loadSigningKeys } from './keys/signing-keys.js';
+import { loadCookieKeys } from './keys/cookie-keys.js';
+import { PasswordHasher } from './accounts/passwords.js';
+import { Users } from './accounts/users.js';
+import { createFindAccount } from './accounts/find-account.js';
+import { createProvider } from './oidc/create-provider.js';
+import { createInteractionRouter } from './interactions/routes.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './logging/logger.js';
+
+export interface RunningServer {
+  server: Server;
+  db: Database;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const applied = await applyMigrations(config.databaseUrl);
+  if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
+
+  const db = await openDatabase(config.databaseUrl);
+  const users = new Users(db, new PasswordHasher(config.argon2));
+  const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
+  const provider = createProvider(db, {
+    config,
+    adapter: createAdapterFactory(db),
+    findAccount: createFindAccount(users),
+    jwks: config.jwks ?? await loadSigningKeys(db),
+    cookieKeys,
+  });
+  provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));
+
+  const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0] });
+  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error });
+  const server = createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, (error) => log.error('sweep failed', error));
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(`Gatehouse listening on http://${config.host}:${port} with issuer ${config.issuer}`);
+
+  return {
+    server,
+    db,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      stopSweeper();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.$disconnect();
+    },
+  };
+}
