@@ -1,5 +1,6 @@
 // `npm start`: reads the configuration, starts the server, and stops it on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config/env.js';
+import { loadEnvFile } from './config/env-file.js';
 import { createLogger } from './logging/logger.js';
 import { startServer } from './server.js';
 
@@ -8,6 +9,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   let config;
   try {
+    loadEnvFile();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -158,7 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       idToken: integer(env, 'ID_TOKEN_TTL', 3600, 30, 86400),
       refreshToken: integer(env, 'REFRESH_TOKEN_TTL', 14 * 86400, 60, 365 * 86400),
       authorizationCode: integer(env, 'AUTHORIZATION_CODE_TTL', 60, 10, 600),
-      deviceCode: integer(env, 'DEVICE_CODE_TTL', 600, 60, 3600),
+      deviceCode: integer(env, 'DEVICE_CODE_TTL', 600, 5, 3600),
       session: integer(env, 'SESSION_TTL', 14 * 86400, 60, 365 * 86400),
       interaction: integer(env, 'INTERACTION_TTL', 3600, 60, 86400),
       grant: integer(env, 'GRANT_TTL', 14 * 86400, 60, 365 * 86400),

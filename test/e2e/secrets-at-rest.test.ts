@@ -1,0 +1,60 @@
+// A copy of the database must not hand out working credentials: after every grant has run, no
+// token, code, device code, session id or client secret appears in the SQLite files in clear.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import * as oidc from 'openid-client';
+import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
+import { browserFor, createClient, createUser, relyingParty, signInAndDecide, startAuthorization } from '../support/relying-party.js';
+
+const REDIRECT = 'http://127.0.0.1:9500/cb';
+
+describe('secrets at rest', () => {
+  let gh: Gatehouse;
+  before(async () => {
+    gh = await startGatehouse();
+  });
+  after(async () => gh?.stop());
+
+  test('no credential is stored in clear', async () => {
+    const secrets: Record<string, string> = {};
+    await createUser(gh, 'vault@example.com');
+    const web = await createClient(gh, ['--name', 'Web', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', REDIRECT]);
+    secrets.client_secret = web.client_secret!;
+    const rp = await relyingParty(gh, web);
+    const browser = browserFor(REDIRECT);
+    const start = await startAuthorization(rp, REDIRECT, { scope: 'openid offline_access', prompt: 'consent' });
+    const landed = new URL((await signInAndDecide(browser, start.url, 'vault@example.com')).url);
+    secrets.code = landed.searchParams.get('code')!;
+    const tokens = await oidc.authorizationCodeGrant(rp, landed, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+    secrets.access_token = tokens.access_token;
+    secrets.refresh_token = tokens.refresh_token!;
+    const rotated = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
+    secrets.rotated_refresh_token = rotated.refresh_token!;
+    for (const [name, value] of browser.cookies(gh.issuer)) {
+      if (!name.endsWith('.sig')) secrets[`cookie ${name}`] = value;
+    }
+
+    const svc = await createClient(gh, ['--name', 'svc', '--grant', 'client_credentials']);
+    secrets.svc_secret = svc.client_secret!;
+    secrets.cc_token = (await oidc.clientCredentialsGrant(await relyingParty(gh, svc))).access_token;
+
+    const tv = await createClient(gh, ['--name', 'tv', '--public', '--grant', 'device_code']);
+    const device = await oidc.initiateDeviceAuthorization(await relyingParty(gh, tv), { scope: 'openid' });
+    secrets.device_code = device.device_code;
+
+    await gh.halt();
+    assert.ok(Object.keys(secrets).some((k) => k.startsWith('cookie _session')), 'the session cookie was captured');
+    let stored = '';
+    for (const suffix of ['', '-wal']) {
+      const file = gh.databaseFile + suffix;
+      if (existsSync(file)) stored += (await readFile(file)).toString('latin1');
+    }
+    assert.ok(stored.length > 0);
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(value && value.length >= 16, `${name} was captured`);
+      assert.ok(!stored.includes(value), `${name} is stored in clear`);
+    }
+  });
+});

@@ -1,0 +1,132 @@
+// Runs the real, built Gatehouse server and CLI as child processes on a fresh SQLite file, the way
+// an operator would, so end-to-end tests exercise exactly what `npm start` and `npx gatehouse` do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/project-root.js';
+
+const MAIN = join(projectRoot, 'dist', 'src', 'main.js');
+const CLI = join(projectRoot, 'bin', 'gatehouse.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Gatehouse {
+  issuer: string;
+  env: Record<string, string>;
+  dir: string;
+  databaseFile: string;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
+  cli(args: string[], input?: string): Promise<CliResult>;
+  /** Runs the CLI and parses its --json output, failing loudly when the command failed. */
+  cliJson<T = Record<string, unknown>>(args: string[], input?: string): Promise<T>;
+  restart(): Promise<void>;
+  /** Stops the server process but keeps its files, e.g. to read the database afterwards. */
+  halt(): Promise<void>;
+  /** Stops the server and removes its folder. */
+  stop(): Promise<void>;
+}
+
+function waitForListening(child: ChildProcess, log: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log.join('')}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      log.push(chunk.toString());
+      if (log.join('').includes('Gatehouse listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${log.join('')}`));
+    });
+  });
+}
+
+export async function startGatehouse(extraEnv: Record<string, string> = {}): Promise<Gatehouse> {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-'));
+  const port = await freePort();
+  const databaseFile = join(dir, 'gatehouse.db');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATABASE_URL: `file:${databaseFile}`,
+    DEVICE_POLL_INTERVAL: '1',
+    LOG_LEVEL: 'info',
+    ...extraEnv,
+  };
+  const log: string[] = [];
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    child = spawn(process.execPath, [MAIN], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitForListening(child, log);
+  };
+  const halt = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGTERM');
+    await exited;
+  };
+
+  const cli = (args: string[], input?: string): Promise<CliResult> => new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    proc.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    proc.once('error', reject);
+    proc.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    proc.stdin.end(input ?? '');
+  });
+
+  await launch();
+  return {
+    issuer: env.ISSUER,
+    env,
+    dir,
+    databaseFile,
+    output: () => log.join(''),
+    cli,
+    async cliJson<T>(args: string[], input?: string) {
+      const result = await cli([...args, '--json'], input);
+      if (result.code !== 0) throw new Error(`gatehouse ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+      return JSON.parse(result.stdout) as T;
+    },
+    async restart() {
+      await halt();
+      await launch();
+    },
+    halt,
+    async stop() {
+      await halt();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
