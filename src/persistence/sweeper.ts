@@ -1,0 +1,55 @@
+// Expired rows are already invisible to lookups; deleting them keeps tables and indexes small and
+// drops sealed payloads that no longer serve any purpose.
+import type { Database } from './prisma-client.js';
+
+export type SweepCounts = {
+  oidcPayload: number;
+  refreshToken: number;
+  grant: number;
+  devicePoll: number;
+  signingKey: number;
+};
+
+/** Deletes every row whose expiresAt is before `now`; rows without an expiry are kept. */
+export async function sweepExpired(db: Database, now: Date = new Date()): Promise<SweepCounts> {
+  const expired = { where: { expiresAt: { lt: now } } };
+  // One table after another: on SQLite there is a single writer, so parallel deletes only queue.
+  const oidcPayload = (await db.oidcPayload.deleteMany(expired)).count;
+  const refreshToken = (await db.refreshToken.deleteMany(expired)).count;
+  const grant = (await db.grant.deleteMany(expired)).count;
+  const devicePoll = (await db.devicePoll.deleteMany(expired)).count;
+  const signingKey = (await db.signingKey.deleteMany(expired)).count;
+  return { oidcPayload, refreshToken, grant, devicePoll, signingKey };
+}
+
+/**
+ * Sweeps every `intervalSeconds` until stopped. The next run is scheduled only after the previous
+ * one finished, so runs never overlap; the timer is unref'd so it never keeps the process alive.
+ * The returned stop function resolves once any run in progress has finished, so the caller can
+ * disconnect the database safely afterwards.
+ */
+export function startSweeper(
+  db: Database,
+  intervalSeconds: number,
+  onError: (error: unknown) => void,
+): () => Promise<void> {
+  if (!(intervalSeconds > 0)) throw new RangeError('intervalSeconds must be positive');
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = sweepExpired(db).then(() => undefined, onError).finally(schedule);
+    }, intervalSeconds * 1000);
+    timer.unref();
+  };
+
+  schedule();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}
