@@ -34,7 +34,7 @@ export async function loadMigrationList(baseDir = migrationsFolder): Promise<Mig
 }
 
 export async function applyMigrations(databaseUrl: string): Promise<string[]> {
-  const engine = await openSchemaEngine(createDriverAdapter(databaseUrl));
+  const { engine, close } = await openSchemaEngine(createDriverAdapter(databaseUrl));
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({
       migrationsList: await loadMigrationList(),
@@ -42,6 +42,6 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
     });
     return appliedMigrationNames;
   } finally {
-    engine.free();
+    await close();
   }
 }

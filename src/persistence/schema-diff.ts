@@ -9,7 +9,7 @@ import { noSchemaFilter, openSchemaEngine } from './schema-engine.js';
 
 export async function diffMigrationsToSchema(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-diff-'));
-  const engine = await openSchemaEngine(createDriverAdapter(`file:${join(dir, 'replay.db')}`));
+  const { engine, close } = await openSchemaEngine(createDriverAdapter(`file:${join(dir, 'replay.db')}`));
   try {
     const schema = { path: schemaFile, content: await readFile(schemaFile, 'utf8') };
     await engine.applyMigrations({ migrationsList: await loadMigrationList(), filters: noSchemaFilter });
@@ -22,7 +22,7 @@ export async function diffMigrationsToSchema(): Promise<string> {
     });
     return (result.stdout ?? '').trim();
   } finally {
-    engine.free();
+    await close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -3,9 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import * as glue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
-export type SchemaEngine = glue.SchemaEngine;
+export interface SchemaEngineSession {
+  engine: glue.SchemaEngine;
+  /** Frees the engine and closes every connection it opened: freeing alone leaves the database locked. */
+  close(): Promise<void>;
+}
 
 let initialised: Promise<void> | undefined;
 
@@ -17,17 +21,43 @@ async function initialiseWasm(): Promise<void> {
   (instance.exports.__wbindgen_start as () => void)();
 }
 
+/** Wraps a factory so the connections the engine opens can be closed when we are done with it. */
+function trackConnections(factory: SqlMigrationAwareDriverAdapterFactory, opened: SqlDriverAdapter[]): SqlMigrationAwareDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect() {
+      const connection = await factory.connect();
+      opened.push(connection);
+      return connection;
+    },
+    async connectToShadowDb() {
+      const connection = await factory.connectToShadowDb();
+      opened.push(connection);
+      return connection;
+    },
+  };
+}
+
 export async function openSchemaEngine(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   log: (message: string) => void = () => {},
-): Promise<SchemaEngine> {
+): Promise<SchemaEngineSession> {
   initialised ??= initialiseWasm();
   await initialised;
-  return glue.SchemaEngine.new(
+  const opened: SqlDriverAdapter[] = [];
+  const engine = await glue.SchemaEngine.new(
     { datamodels: undefined },
     log,
-    bindMigrationAwareSqlAdapterFactory(adapterFactory),
+    bindMigrationAwareSqlAdapterFactory(trackConnections(adapterFactory, opened)),
   );
+  return {
+    engine,
+    async close() {
+      engine.free();
+      await Promise.all(opened.map((connection) => connection.dispose()));
+    },
+  };
 }
 
 export const noSchemaFilter = { externalTables: [], externalEnums: [] };

@@ -1,9 +1,8 @@
 // A fresh, fully migrated SQLite database in its own temp folder, for tests that need real storage.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { applyMigrations } from '../../src/persistence/migrations.js';
 import { openDatabase, type Database } from '../../src/persistence/prisma-client.js';
 
 export type TempDatabase = {
@@ -20,7 +19,7 @@ export async function createTempDatabase(): Promise<TempDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
   const url = `file:${join(dir, 'gatehouse.db')}`;
   try {
-    await applyMigrationsInWorker(url);
+    await applyMigrations(url);
     const db = await openDatabase(url);
     return {
       url,
@@ -34,30 +33,5 @@ export async function createTempDatabase(): Promise<TempDatabase> {
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
-  }
-}
-
-const migrationsModule = new URL('../../src/persistence/migrations.js', import.meta.url).href;
-const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.migrationsModule)
-  .then((migrations) => migrations.applyMigrations(workerData.url))
-  .then(() => parentPort.postMessage({ ok: true }), (error) => parentPort.postMessage({ ok: false, error }));
-`;
-
-/**
- * Runs applyMigrations in a worker that is then terminated. applyMigrations frees the wasm schema
- * engine but never disposes the SQLite connection the engine opened, and that connection keeps the
- * file locked until garbage collection closes it; better-sqlite3's busy timeout blocks the event
- * loop, so opening the client right after waits the whole timeout and fails with SQLITE_BUSY.
- * Ending the worker closes its connections deterministically.
- */
-async function applyMigrationsInWorker(url: string): Promise<void> {
-  const worker = new Worker(workerSource, { eval: true, workerData: { migrationsModule, url } });
-  try {
-    const [result] = (await once(worker, 'message')) as [{ ok: boolean; error?: unknown }];
-    if (!result.ok) throw result.error;
-  } finally {
-    await worker.terminate();
   }
 }
