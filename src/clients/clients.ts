@@ -1,0 +1,112 @@
+// The clients repository. A client row holds oidc-provider metadata as JSON text, which the
+// provider's Client adapter reads as is; the secret itself is never stored, only its hash, both in
+// `secretHash` and as `client_secret` in the metadata, which is what the provider compares against.
+import { randomBytes } from 'node:crypto';
+import type { Database } from '../persistence/prisma-client.js';
+import { generateClientSecret, hashClientSecret } from '../oidc/client-secrets.js';
+import { ClientInputError, validateClientRequest, type ClientProfile, type ClientRequest } from './validate-client.js';
+
+/** A client as shown to operators: its metadata without anything secret. */
+export interface ClientView extends ClientProfile {
+  client_id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ClientWithSecret {
+  client: ClientView;
+  /** Only ever returned here, at creation or rotation; confidential clients only. */
+  clientSecret?: string;
+}
+
+export interface RevokedCounts {
+  grants: number;
+  refreshTokens: number;
+  /** Codes, access tokens, device codes and the like, tied to the client through their grant. */
+  grantTokens: number;
+}
+
+type StoredMetadata = ClientProfile & { client_id: string; client_secret?: string };
+
+type ClientRow = { id: string; metadata: string; createdAt: Date; updatedAt: Date };
+
+function toView(row: ClientRow): ClientView {
+  const { client_secret: _secret, ...metadata } = JSON.parse(row.metadata) as StoredMetadata;
+  return { ...metadata, client_id: row.id, created_at: row.createdAt, updated_at: row.updatedAt };
+}
+
+/** Long enough that ids cannot be enumerated, and free of characters that need escaping anywhere. */
+function newClientId(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export class Clients {
+  constructor(private readonly db: Database) {}
+
+  /** Validates and stores a client; throws ClientInputError for metadata Gatehouse refuses. */
+  async create(request: ClientRequest): Promise<ClientWithSecret> {
+    const profile = validateClientRequest(request);
+    const id = newClientId();
+    const secret = profile.token_endpoint_auth_method === 'none' ? undefined : generateClientSecret();
+    const secretHash = secret === undefined ? null : hashClientSecret(secret);
+    const metadata: StoredMetadata = {
+      client_id: id,
+      ...profile,
+      ...(secretHash === null ? {} : { client_secret: secretHash }),
+    };
+    const row = await this.db.client.create({
+      data: { id, name: profile.client_name, metadata: JSON.stringify(metadata), secretHash },
+    });
+    return { client: toView(row), ...(secret === undefined ? {} : { clientSecret: secret }) };
+  }
+
+  async list(): Promise<ClientView[]> {
+    const rows = await this.db.client.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return rows.map(toView);
+  }
+
+  async find(id: string): Promise<ClientView | null> {
+    const row = await this.db.client.findUnique({ where: { id } });
+    return row ? toView(row) : null;
+  }
+
+  /**
+   * Deletes the client and everything issued to it, so nothing it was given keeps working.
+   * Returns null when there is no such client.
+   */
+  async delete(id: string): Promise<RevokedCounts | null> {
+    return this.db.$transaction(async (tx) => {
+      if (!(await tx.client.findUnique({ where: { id }, select: { id: true } }))) return null;
+      const grantIds = (await tx.grant.findMany({ where: { clientId: id }, select: { id: true } })).map((g) => g.id);
+      const refreshTokens = await tx.refreshToken.deleteMany({
+        where: { OR: [{ clientId: id }, { grantId: { in: grantIds } }] },
+      });
+      const grantTokens = await tx.oidcPayload.deleteMany({ where: { grantId: { in: grantIds } } });
+      const grants = await tx.grant.deleteMany({ where: { clientId: id } });
+      await tx.client.delete({ where: { id } });
+      return { grants: grants.count, refreshTokens: refreshTokens.count, grantTokens: grantTokens.count };
+    });
+  }
+
+  /**
+   * Replaces a confidential client's secret. The old secret stops working at once: the provider
+   * re-reads the metadata on every lookup. Returns null when there is no such client.
+   */
+  async rotateSecret(id: string): Promise<ClientWithSecret | null> {
+    return this.db.$transaction(async (tx) => {
+      const row = await tx.client.findUnique({ where: { id } });
+      if (!row) return null;
+      const metadata = JSON.parse(row.metadata) as StoredMetadata;
+      if (metadata.token_endpoint_auth_method === 'none') {
+        throw new ClientInputError(`client ${id} is a public client and has no secret to rotate`);
+      }
+      const secret = generateClientSecret();
+      const secretHash = hashClientSecret(secret);
+      const updated = await tx.client.update({
+        where: { id },
+        data: { secretHash, metadata: JSON.stringify({ ...metadata, client_secret: secretHash }) },
+      });
+      return { client: toView(updated), clientSecret: secret };
+    });
+  }
+}

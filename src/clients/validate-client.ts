@@ -1,0 +1,191 @@
+// Turns what an operator (or, later, a registering client) asks for into oidc-provider client
+// metadata, refusing anything an OAuth 2.1 authorization server should not accept. The rules are
+// stricter than oidc-provider's own schema, and the metadata produced must also pass that schema,
+// which applies its own redirect URI rules per application_type (lib/helpers/client_schema.js).
+import { SCOPES } from '../oidc/scopes.js';
+
+export class ClientInputError extends Error {
+  override name = 'ClientInputError';
+}
+
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** Short names people type for the long URN grants. */
+const GRANT_ALIASES = new Map<string, GrantType>([['device_code', DEVICE_CODE_GRANT]]);
+
+/** Grants OAuth 2.1 removed, named so the error says why rather than just "unknown". */
+const REMOVED_GRANTS = new Map([
+  ['implicit', 'the implicit grant is not supported (OAuth 2.1 removed it; use authorization_code with PKCE)'],
+  ['password', 'the password grant is not supported (OAuth 2.1 removed it; use authorization_code or device_code)'],
+]);
+
+/** Exactly the hosts oidc-provider treats as loopback for native clients; other 127/8 addresses it rejects. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** Every scope Gatehouse offers describes a user, so none of them means anything to a client acting for itself. */
+const USER_SCOPES: ReadonlySet<string> = new Set(SCOPES);
+
+const MAX_NAME_LENGTH = 200;
+const MAX_URI_LENGTH = 2000;
+
+export interface ClientRequest {
+  name: string;
+  /** A public client has no secret: browser apps, native apps, devices. */
+  public: boolean;
+  grantTypes: string[];
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  /** Space-separated; absent means the default for the client's grants. */
+  scope?: string;
+}
+
+/** oidc-provider client metadata, without client_id and client_secret. */
+export interface ClientProfile {
+  client_name: string;
+  application_type: 'web' | 'native';
+  grant_types: GrantType[];
+  response_types: string[];
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'none';
+  /** Absent when the client may ask for no scope: oidc-provider rejects an empty string. */
+  scope?: string;
+}
+
+type UriKind = 'https' | 'loopback' | 'private-use';
+
+function normaliseGrants(requested: string[]): GrantType[] {
+  if (requested.length === 0) throw new ClientInputError('at least one grant type is required');
+  const grants = new Set<GrantType>();
+  for (const raw of requested) {
+    const name = raw.trim();
+    const removed = REMOVED_GRANTS.get(name);
+    if (removed) throw new ClientInputError(removed);
+    const grant = GRANT_ALIASES.get(name) ?? GRANT_TYPES.find((known) => known === name);
+    if (!grant) {
+      throw new ClientInputError(`unknown grant type "${raw}" (supported: authorization_code, refresh_token, client_credentials, device_code)`);
+    }
+    grants.add(grant);
+  }
+  // A fixed order keeps stored metadata stable whatever order the grants were given in.
+  return GRANT_TYPES.filter((grant) => grants.has(grant));
+}
+
+function classifyUri(uri: string, label: string): UriKind {
+  if (uri.length > MAX_URI_LENGTH) throw new ClientInputError(`${label} must be at most ${MAX_URI_LENGTH} characters`);
+  const parsed = URL.parse(uri);
+  if (!parsed) throw new ClientInputError(`${label} "${uri}" is not an absolute URI`);
+  // Fragments would be lost or abused when the code is appended (RFC 6749 §3.1.2).
+  if (uri.includes('#')) throw new ClientInputError(`${label} "${uri}" must not contain a fragment`);
+  if (parsed.username || parsed.password) throw new ClientInputError(`${label} "${uri}" must not contain credentials`);
+
+  if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
+    // WHATWG URLs repair "https:/cb" into "https://cb/"; the operator almost certainly meant something else.
+    if (!/^https?:\/\/[^/]/i.test(uri)) throw new ClientInputError(`${label} "${uri}" is not an absolute URI`);
+    // Redirect URIs match exactly; a "*" would never match and suggests wildcards work.
+    if (parsed.hostname.includes('*')) throw new ClientInputError(`${label} "${uri}" must not contain wildcards`);
+    if (parsed.protocol === 'https:') return 'https';
+    if (LOOPBACK_HOSTS.has(parsed.hostname)) return 'loopback';
+    throw new ClientInputError(
+      `${label} "${uri}" must use https (http is only allowed on loopback: 127.0.0.1, [::1], localhost)`,
+    );
+  }
+  // RFC 8252 §7.1: a native app's private-use scheme is a reverse domain name it controls.
+  const scheme = parsed.protocol.slice(0, -1);
+  if (/^[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+$/i.test(scheme)) return 'private-use';
+  throw new ClientInputError(
+    `${label} "${uri}" must use https, http on loopback, or a reverse-domain private-use scheme such as com.example.app:/callback`,
+  );
+}
+
+function uniqueTrimmed(values: string[] | undefined): string[] {
+  return [...new Set((values ?? []).map((value) => value.trim()).filter(Boolean))];
+}
+
+function resolveScope(requested: string | undefined, grants: GrantType[]): string | undefined {
+  const actsForUsers = grants.some((grant) => grant !== 'client_credentials');
+  const refreshes = grants.includes('refresh_token');
+  if (requested === undefined) {
+    if (!actsForUsers) return undefined;
+    return refreshes ? 'openid profile email offline_access' : 'openid profile email';
+  }
+  const scopes = [...new Set(requested.split(/\s+/).filter(Boolean))];
+  if (scopes.length === 0) {
+    if (actsForUsers) throw new ClientInputError('scope must name at least one scope for a client that signs users in');
+    return undefined;
+  }
+  for (const scope of scopes) {
+    if (!USER_SCOPES.has(scope)) {
+      throw new ClientInputError(`unknown scope "${scope}" (supported: ${SCOPES.join(' ')})`);
+    }
+  }
+  if (!actsForUsers) {
+    throw new ClientInputError(`scope "${scopes.join(' ')}" describes a user, but a client_credentials client acts only for itself`);
+  }
+  if (scopes.includes('offline_access') && !refreshes) {
+    throw new ClientInputError('scope offline_access needs the refresh_token grant');
+  }
+  return scopes.join(' ');
+}
+
+export function validateClientRequest(request: ClientRequest): ClientProfile {
+  const name = request.name.trim();
+  if (!name) throw new ClientInputError('client name must not be empty');
+  if (name.length > MAX_NAME_LENGTH) throw new ClientInputError(`client name must be at most ${MAX_NAME_LENGTH} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new ClientInputError('client name must not contain control characters');
+
+  const grants = normaliseGrants(request.grantTypes);
+  const codeFlow = grants.includes('authorization_code');
+  const deviceFlow = grants.includes(DEVICE_CODE_GRANT);
+
+  // A public client cannot authenticate, so it cannot prove it is the client it claims to be when
+  // acting for itself.
+  if (request.public && grants.includes('client_credentials')) {
+    throw new ClientInputError('a public client cannot use the client_credentials grant; create a confidential client');
+  }
+  if (grants.includes('refresh_token') && !codeFlow && !deviceFlow) {
+    throw new ClientInputError('the refresh_token grant needs authorization_code or device_code to obtain a first refresh token');
+  }
+
+  const redirectUris = uniqueTrimmed(request.redirectUris);
+  const postLogoutRedirectUris = uniqueTrimmed(request.postLogoutRedirectUris);
+  if (codeFlow && redirectUris.length === 0) {
+    throw new ClientInputError('the authorization_code grant needs at least one redirect URI');
+  }
+  if (!codeFlow && redirectUris.length > 0) {
+    throw new ClientInputError('redirect URIs are only used by the authorization_code grant');
+  }
+  if (!codeFlow && postLogoutRedirectUris.length > 0) {
+    throw new ClientInputError('post-logout redirect URIs are only used by clients with the authorization_code grant');
+  }
+
+  const kinds = [
+    ...redirectUris.map((uri) => [uri, classifyUri(uri, 'redirect URI')] as const),
+    ...postLogoutRedirectUris.map((uri) => [uri, classifyUri(uri, 'post-logout redirect URI')] as const),
+  ];
+  const native = kinds.some(([, kind]) => kind !== 'https');
+  if (native) {
+    // oidc-provider's native rules reject claimed https URIs on loopback hosts.
+    const loopbackHttps = kinds.find(([uri, kind]) => kind === 'https' && LOOPBACK_HOSTS.has(new URL(uri).hostname));
+    if (loopbackHttps) {
+      throw new ClientInputError(
+        `redirect URI "${loopbackHttps[0]}" cannot be combined with loopback http or private-use redirect URIs; use a separate client`,
+      );
+    }
+  }
+
+  const scope = resolveScope(request.scope, grants);
+  return {
+    client_name: name,
+    application_type: native ? 'native' : 'web',
+    grant_types: grants,
+    response_types: codeFlow ? ['code'] : [],
+    redirect_uris: redirectUris,
+    post_logout_redirect_uris: postLogoutRedirectUris,
+    token_endpoint_auth_method: request.public ? 'none' : 'client_secret_basic',
+    ...(scope === undefined ? {} : { scope }),
+  };
+}
