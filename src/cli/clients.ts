@@ -1,0 +1,168 @@
+// `gatehouse client ...`: OAuth clients. Secrets are printed once, at creation or rotation, and
+// exist nowhere afterwards; every other command shows metadata only.
+import { Clients, type ClientView } from '../clients/clients.js';
+import { flag, optionalString, requiredString, stringList, type CommandGroup } from './command.js';
+import { failure, formatDate, table, usageError } from './output.js';
+
+/** JSON shape of a client; scope is always present so scripts need not special-case its absence. */
+function describe(client: ClientView) {
+  return {
+    ...client,
+    scope: client.scope ?? '',
+    created_at: client.created_at.toISOString(),
+    updated_at: client.updated_at.toISOString(),
+  };
+}
+
+function kind(client: ClientView): string {
+  return `${client.token_endpoint_auth_method === 'none' ? 'public' : 'confidential'} ${client.application_type}`;
+}
+
+function details(client: ClientView): string[] {
+  const list = (values: string[]) => (values.length ? values.join(' ') : '-');
+  return [
+    `client_id:                 ${client.client_id}`,
+    `name:                      ${client.client_name}`,
+    `type:                      ${kind(client)} (token_endpoint_auth_method ${client.token_endpoint_auth_method})`,
+    `grant types:               ${list(client.grant_types)}`,
+    `redirect URIs:             ${list(client.redirect_uris)}`,
+    `post-logout redirect URIs: ${list(client.post_logout_redirect_uris)}`,
+    `scope:                     ${client.scope || '-'}`,
+    `created:                   ${formatDate(client.created_at)}`,
+  ];
+}
+
+function secretLines(secret: string): string[] {
+  return [
+    `client_secret:             ${secret}`,
+    '',
+    'Store the client secret now: it is shown only once and Gatehouse keeps only a hash of it.',
+  ];
+}
+
+async function findClient(clients: Clients, id: string): Promise<ClientView> {
+  const client = await clients.find(id);
+  if (!client) throw failure(`no client with id "${id}"`);
+  return client;
+}
+
+export const clientCommands: CommandGroup = {
+  name: 'client',
+  description: 'Register OAuth clients, inspect and delete them, rotate their secrets',
+  commands: {
+    create: {
+      synopsis:
+        '--name NAME [--public] --grant GRANT [--grant GRANT ...] [--redirect-uri URI ...] '
+        + '[--post-logout-redirect-uri URI ...] [--scope "SCOPE ..."]',
+      description:
+        'Register a client. Grants: authorization_code, refresh_token, client_credentials, device_code. '
+        + 'Confidential unless --public; the secret is shown once',
+      options: {
+        name: { type: 'string' },
+        public: { type: 'boolean' },
+        grant: { type: 'string', multiple: true },
+        'redirect-uri': { type: 'string', multiple: true },
+        'post-logout-redirect-uri': { type: 'string', multiple: true },
+        scope: { type: 'string' },
+      },
+      positionals: [],
+      prepare(values) {
+        const name = requiredString(values, 'name');
+        const grantTypes = stringList(values, 'grant');
+        if (grantTypes.length === 0) throw usageError('--grant is required (at least one)');
+        const scope = optionalString(values, 'scope');
+        const request = {
+          name,
+          public: flag(values, 'public'),
+          grantTypes,
+          redirectUris: stringList(values, 'redirect-uri'),
+          postLogoutRedirectUris: stringList(values, 'post-logout-redirect-uri'),
+          ...(scope === undefined ? {} : { scope }),
+        };
+        return async (ctx) => {
+          const { client, clientSecret } = await new Clients(ctx.db).create(request);
+          ctx.out.result(
+            { ...describe(client), ...(clientSecret === undefined ? {} : { client_secret: clientSecret }) },
+            [`Created ${kind(client)} client`, ...details(client), ...(clientSecret === undefined ? [] : secretLines(clientSecret))],
+          );
+        };
+      },
+    },
+
+    list: {
+      synopsis: '',
+      description: 'List clients, oldest first',
+      options: {},
+      positionals: [],
+      prepare() {
+        return async (ctx) => {
+          const clients = await new Clients(ctx.db).list();
+          ctx.out.result(
+            { clients: clients.map(describe) },
+            clients.length === 0
+              ? 'No clients.'
+              : table(
+                ['CLIENT ID', 'NAME', 'TYPE', 'GRANTS'],
+                clients.map((c) => [c.client_id, c.client_name, kind(c), c.grant_types.join(',')]),
+              ),
+          );
+        };
+      },
+    },
+
+    show: {
+      synopsis: 'CLIENT_ID',
+      description: "Show a client's metadata (never its secret)",
+      options: {},
+      positionals: ['CLIENT_ID'],
+      prepare(_values, [id]) {
+        return async (ctx) => {
+          const client = await findClient(new Clients(ctx.db), id);
+          ctx.out.result(describe(client), details(client));
+        };
+      },
+    },
+
+    delete: {
+      synopsis: 'CLIENT_ID',
+      description: 'Delete a client and revoke every grant and token issued to it',
+      options: {},
+      positionals: ['CLIENT_ID'],
+      prepare(_values, [id]) {
+        return async (ctx) => {
+          const revoked = await new Clients(ctx.db).delete(id);
+          if (!revoked) throw failure(`no client with id "${id}"`);
+          ctx.out.result(
+            {
+              client_id: id,
+              deleted: true,
+              revoked: { grants: revoked.grants, refresh_tokens: revoked.refreshTokens, grant_tokens: revoked.grantTokens },
+            },
+            `Deleted client ${id}; revoked ${revoked.grants} grant(s), ${revoked.refreshTokens} refresh token(s) `
+            + `and ${revoked.grantTokens} other token(s)`,
+          );
+        };
+      },
+    },
+
+    'rotate-secret': {
+      synopsis: 'CLIENT_ID',
+      description: 'Give a confidential client a new secret; the old one stops working immediately',
+      options: {},
+      positionals: ['CLIENT_ID'],
+      prepare(_values, [id]) {
+        return async (ctx) => {
+          const clients = new Clients(ctx.db);
+          const client = await findClient(clients, id);
+          if (client.token_endpoint_auth_method === 'none') throw failure(`client ${id} is a public client and has no secret`);
+          const rotated = await clients.rotateSecret(id);
+          if (!rotated?.clientSecret) throw failure(`no client with id "${id}"`);
+          ctx.out.result(
+            { client_id: id, client_secret: rotated.clientSecret },
+            [`Rotated the secret of client ${id}; the old secret no longer works.`, ...secretLines(rotated.clientSecret)],
+          );
+        };
+      },
+    },
+  },
+};

@@ -1,0 +1,132 @@
+// `gatehouse user ...`: accounts that sign in with email and password.
+import { PasswordHasher } from '../accounts/passwords.js';
+import { normaliseEmail, Users, type User } from '../accounts/users.js';
+import type { Database } from '../persistence/prisma-client.js';
+import {
+  optionalString, passwordOptions, passwordSource, requiredString,
+  type CommandContext, type CommandGroup,
+} from './command.js';
+import { failure, formatDate, table } from './output.js';
+
+function usersOf(ctx: CommandContext): Users {
+  return new Users(ctx.db, new PasswordHasher(ctx.config.argon2));
+}
+
+async function findUser(users: Users, idOrEmail: string): Promise<User> {
+  const user = await users.findByIdOrEmail(idOrEmail);
+  if (!user) throw failure(`no user with id or email "${idOrEmail}"`);
+  return user;
+}
+
+function describe(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    email_verified: user.emailVerified,
+    created_at: user.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Grants, refresh tokens and grant-bound tokens of a deleted user would otherwise stay in the
+ * database until they expire; the provider refuses most of them once the account is gone, but
+ * nothing should depend on that.
+ */
+async function revokeUserGrants(db: Database, accountId: string) {
+  return db.$transaction(async (tx) => {
+    const grantIds = (await tx.grant.findMany({ where: { accountId }, select: { id: true } })).map((g) => g.id);
+    const refreshTokens = await tx.refreshToken.deleteMany({
+      where: { OR: [{ accountId }, { grantId: { in: grantIds } }] },
+    });
+    const grantTokens = await tx.oidcPayload.deleteMany({ where: { grantId: { in: grantIds } } });
+    const grants = await tx.grant.deleteMany({ where: { accountId } });
+    return { grants: grants.count, refresh_tokens: refreshTokens.count, grant_tokens: grantTokens.count };
+  });
+}
+
+export const userCommands: CommandGroup = {
+  name: 'user',
+  description: 'Create, list and delete users; set their passwords',
+  commands: {
+    create: {
+      synopsis: '--email EMAIL (--password PASSWORD | --password-stdin) [--name NAME]',
+      description: 'Create a user who signs in with email and password',
+      options: { email: { type: 'string' }, name: { type: 'string' }, ...passwordOptions },
+      positionals: [],
+      prepare(values) {
+        const email = requiredString(values, 'email');
+        const name = optionalString(values, 'name');
+        const password = passwordSource(values);
+        return async (ctx) => {
+          const users = usersOf(ctx);
+          const secret = await password(ctx);
+          // Checked here as well as in Users.create so a duplicate is a failure (exit 1), not bad input.
+          if (await users.findByEmail(email)) throw failure(`a user with email ${normaliseEmail(email)} already exists`);
+          const user = await users.create({ email, password: secret, ...(name === undefined ? {} : { name }) });
+          ctx.out.result(
+            { id: user.id, email: user.email, ...(user.name === null ? {} : { name: user.name }) },
+            `Created user ${user.email} (${user.id})`,
+          );
+        };
+      },
+    },
+
+    list: {
+      synopsis: '',
+      description: 'List users, oldest first',
+      options: {},
+      positionals: [],
+      prepare() {
+        return async (ctx) => {
+          const users = await usersOf(ctx).list();
+          ctx.out.result(
+            { users: users.map(describe) },
+            users.length === 0
+              ? 'No users.'
+              : table(
+                ['ID', 'EMAIL', 'NAME', 'VERIFIED', 'CREATED'],
+                users.map((u) => [u.id, u.email, u.name ?? '-', u.emailVerified ? 'yes' : 'no', formatDate(u.createdAt)]),
+              ),
+          );
+        };
+      },
+    },
+
+    delete: {
+      synopsis: 'ID|EMAIL',
+      description: 'Delete a user and revoke every grant and token issued for them',
+      options: {},
+      positionals: ['ID|EMAIL'],
+      prepare(_values, [idOrEmail]) {
+        return async (ctx) => {
+          const users = usersOf(ctx);
+          const user = await findUser(users, idOrEmail);
+          const revoked = await revokeUserGrants(ctx.db, user.id);
+          if (!(await users.delete(user.id))) throw failure(`no user with id or email "${idOrEmail}"`);
+          ctx.out.result(
+            { id: user.id, email: user.email, deleted: true, revoked },
+            `Deleted user ${user.email} (${user.id}); revoked ${revoked.grants} grant(s) and ${revoked.refresh_tokens} refresh token(s)`,
+          );
+        };
+      },
+    },
+
+    'set-password': {
+      synopsis: 'ID|EMAIL (--password PASSWORD | --password-stdin)',
+      description: "Replace a user's password",
+      options: { ...passwordOptions },
+      positionals: ['ID|EMAIL'],
+      prepare(values, [idOrEmail]) {
+        const password = passwordSource(values);
+        return async (ctx) => {
+          const users = usersOf(ctx);
+          const user = await findUser(users, idOrEmail);
+          const secret = await password(ctx);
+          if (!(await users.setPassword(user.id, secret))) throw failure(`no user with id or email "${idOrEmail}"`);
+          ctx.out.result({ id: user.id, email: user.email, password_changed: true }, `Changed the password of ${user.email}`);
+        };
+      },
+    },
+  },
+};
