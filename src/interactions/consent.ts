@@ -38,8 +38,8 @@ export async function showConsent(deps: ConsentDeps, ctx: Context, interaction: 
   });
 }
 
-function stringList(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item: unknown) => typeof item === 'string');
 }
 
 /** Adds what the consent prompt found missing to the interaction's grant (or a new one) and saves it. */
@@ -52,15 +52,12 @@ async function grantMissing(provider: Provider, interaction: Interaction): Promi
   const grant = existing ?? new provider.Grant({ accountId, clientId });
 
   const { details } = interaction.prompt;
-  const missingOIDCScope = stringList(details.missingOIDCScope);
-  if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
-  const missingOIDCClaims = stringList(details.missingOIDCClaims);
-  if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-  const resourceScopes = details.missingResourceScopes;
+  if (isStringList(details.missingOIDCScope)) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+  if (isStringList(details.missingOIDCClaims)) grant.addOIDCClaims(details.missingOIDCClaims);
+  const resourceScopes: unknown = details.missingResourceScopes;
   if (resourceScopes && typeof resourceScopes === 'object') {
     for (const [indicator, scopes] of Object.entries(resourceScopes)) {
-      const list = stringList(scopes);
-      if (list) grant.addResourceScope(indicator, list.join(' '));
+      if (isStringList(scopes)) grant.addResourceScope(indicator, scopes.join(' '));
     }
   }
   return grant.save();
