@@ -19,12 +19,14 @@ export function createApp({ provider, pages, trustProxy, log }: AppParts): Koa {
   const app = new Koa();
   app.proxy = trustProxy;
   provider.proxy = trustProxy;
+  // oidc-provider runs on our context when mounted: sign its cookies with its own keys.
+  app.keys = provider.keys;
   app.use(errorBoundary(log));
   app.use(securityHeaders);
   app.use(stylesheet());
   app.use(prefillDeviceCode);
   app.use(pages.routes());
   app.use(pages.allowedMethods());
-  app.use(mount(provider.app));
+  app.use(mount(provider));
   return app;
 }

@@ -50,6 +50,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     clientBasedCORS,
     features: {
       devInteractions: { enabled: false },
+      // Off until they are configured and tested on purpose, so discovery only lists what we support.
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true },
