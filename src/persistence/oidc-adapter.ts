@@ -5,19 +5,21 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
 import { hashId, seal, unseal } from './sealing.js';
+import { retentionCutoff } from './retention.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
 function expiresAtFor(expiresIn: number | undefined): Date | null {
   return typeof expiresIn === 'number' ? new Date(Date.now() + expiresIn * 1000) : null;
 }
 
+/** Rows stay visible a while past expiry: oidc-provider itself refuses expired ones, precisely. */
 function isLive(expiresAt: Date | null): boolean {
-  return expiresAt === null || expiresAt.getTime() >= Date.now();
+  return expiresAt === null || expiresAt >= retentionCutoff();
 }
 
-/** Prisma filter for rows that have not expired, for lookups that may match several rows. */
+/** Prisma filter for rows still within retention, for lookups that may match several rows. */
 function liveFilter() {
-  return { OR: [{ expiresAt: null }, { expiresAt: { gte: new Date() } }] };
+  return { OR: [{ expiresAt: null }, { expiresAt: { gte: retentionCutoff() } }] };
 }
 
 /** oidc-provider reads `consumed` as a truthy marker; epoch seconds as its memory adapter does. */

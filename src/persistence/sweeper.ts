@@ -1,6 +1,7 @@
-// Expired rows are already invisible to lookups; deleting them keeps tables and indexes small and
-// drops sealed payloads that no longer serve any purpose.
+// Deletes rows once they are past expiry and retention, so tables and indexes stay small and sealed
+// payloads that no longer serve any purpose do not pile up.
 import type { Database } from './prisma-client.js';
+import { retentionCutoff } from './retention.js';
 
 export type SweepCounts = {
   oidcPayload: number;
@@ -10,9 +11,9 @@ export type SweepCounts = {
   signingKey: number;
 };
 
-/** Deletes every row whose expiresAt is before `now`; rows without an expiry are kept. */
+/** Deletes every row that expired before the retention window; rows without an expiry are kept. */
 export async function sweepExpired(db: Database, now: Date = new Date()): Promise<SweepCounts> {
-  const expired = { where: { expiresAt: { lt: now } } };
+  const expired = { where: { expiresAt: { lt: retentionCutoff(now) } } };
   // One table after another: on SQLite there is a single writer, so parallel deletes only queue.
   const oidcPayload = (await db.oidcPayload.deleteMany(expired)).count;
   const refreshToken = (await db.refreshToken.deleteMany(expired)).count;

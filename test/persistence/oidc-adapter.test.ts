@@ -7,6 +7,7 @@ import Sqlite from 'better-sqlite3';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { createAdapterFactory } from '../../src/persistence/oidc-adapter.js';
 import { hashId, seal, unseal } from '../../src/persistence/sealing.js';
+import { EXPIRED_ROW_RETENTION_MS } from '../../src/persistence/retention.js';
 import { sqliteFilePath } from '../../src/persistence/database-url.js';
 import { createTempDatabase, type TempDatabase } from '../support/temp-database.js';
 
@@ -62,9 +63,9 @@ describe('oidc-provider Prisma adapter', () => {
   });
   after(async () => temp?.close());
 
-  /** Moves a row's expiry into the past, as if time had passed. */
-  async function expire(table: 'oidcPayload' | 'refreshToken' | 'grant', where: Record<string, unknown>) {
-    const past = new Date(Date.now() - 1000);
+  /** Moves a row's expiry before the retention window, as if much time had passed. */
+  async function expire(table: 'oidcPayload' | 'refreshToken' | 'grant', where: Record<string, unknown>, agoMs = EXPIRED_ROW_RETENTION_MS + 1000) {
+    const past = new Date(Date.now() - agoMs);
     // The delegates differ in type; each accepts this shape.
     await (temp.db[table] as unknown as { updateMany(a: object): Promise<unknown> })
       .updateMany({ where, data: { expiresAt: past } });
@@ -252,6 +253,8 @@ describe('oidc-provider Prisma adapter', () => {
       const id = secret(newId());
       await codes.upsert(id, tokenPayload('AuthorizationCode', id), 60);
       assert.ok(await codes.find(id));
+      await expire('oidcPayload', { model: 'AuthorizationCode', idHash: hashId(id) }, 1000);
+      assert.ok(await codes.find(id), 'just expired: still returned, so oidc-provider can say it expired');
       await expire('oidcPayload', { model: 'AuthorizationCode', idHash: hashId(id) });
       assert.equal(await codes.find(id), undefined);
 
