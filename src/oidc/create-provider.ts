@@ -6,6 +6,7 @@ import type { Database } from '../persistence/prisma-client.js';
 import { devicePollThrottle } from '../device/poll-throttle.js';
 import { buildConfiguration, type ProviderDependencies } from './configuration.js';
 import { clientSecretMatches } from './client-secrets.js';
+import { unsavedSessionGuard } from './unsaved-session-guard.js';
 
 export function createProvider(db: Database, deps: ProviderDependencies & { config: Config }): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
@@ -19,6 +20,7 @@ export function createProvider(db: Database, deps: ProviderDependencies & { conf
     return clientSecretMatches(this.clientSecret, actual);
   };
 
+  provider.use(unsavedSessionGuard);
   provider.use(devicePollThrottle(db, deps.config.devicePollInterval, deps.config.ttl.deviceCode));
   return provider;
 }
