@@ -29,7 +29,7 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       short: { httpOnly: true, sameSite: 'lax' },
     },
     claims: { ...CLAIMS_BY_SCOPE } as unknown as Configuration['claims'],
-    scopes: [...SCOPES],
+    scopes: [...SCOPES, ...config.apiScopes],
     responseTypes: ['code'],
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
