@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
+import { oauthError } from '../support/oauth-error.js';
 import { browserFor, createClient, createUser, relyingParty, signInAndDecide, startAuthorization, type CreatedClient } from '../support/relying-party.js';
 
 const REDIRECT = 'http://127.0.0.1:8765/callback';
@@ -98,7 +99,7 @@ describe('authorization code flow', () => {
     const back = new URL(page.url);
     assert.equal(back.origin + back.pathname, REDIRECT);
     assert.equal(back.searchParams.get('error'), 'invalid_request');
-    assert.match(back.searchParams.get('error_description') ?? '', /code_challenge/);
+    assert.match(back.searchParams.get('error_description') ?? '', /PKCE/);
   });
 
   test('plain PKCE is refused', async () => {
@@ -170,7 +171,7 @@ describe('authorization code flow', () => {
     const landed = await signInAndDecide(browserFor(REDIRECT), start.url, EMAIL);
     await assert.rejects(
       oidc.authorizationCodeGrant(wrong, new URL(landed.url), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce }),
-      (err: oidc.ResponseBodyError) => err.error === 'invalid_client',
+      (err: Error) => oauthError(err) === 'invalid_client',
     );
   });
 });

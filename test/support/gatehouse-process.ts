@@ -48,9 +48,11 @@ export interface Gatehouse {
 function waitForListening(child: ChildProcess, log: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${log.join('')}`)), 30_000);
+    let sinceLaunch = '';
     const onData = (chunk: Buffer) => {
       log.push(chunk.toString());
-      if (log.join('').includes('Gatehouse listening on')) {
+      sinceLaunch += chunk.toString();
+      if (sinceLaunch.includes('Gatehouse listening on')) {
         clearTimeout(timer);
         resolve();
       }
