@@ -1,18 +1,18 @@
 // The `gatehouse` command line: parses `gatehouse <group> <command> [options]`, then, with the
-// server's own configuration, migrates the database and runs the command. Every failure becomes
-// one line on stderr and an exit status (2: the command line or its input is wrong; 1: it could
-// not be done), because operators script these commands and a stack trace helps none of them.
+// server's own configuration, migrates the database if it needs it and runs the command. Every
+// failure becomes one line on stderr and an exit status (2: the command line or its input is wrong;
+// 1: it could not be done), because operators script these commands and a stack trace helps no one.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { UserInputError } from '../accounts/users.js';
 import { ClientInputError } from '../clients/validate-client.js';
-import { applyMigrations } from '../persistence/migrations.js';
-import { openDatabase, type Database } from '../persistence/prisma-client.js';
+import type { Database } from '../persistence/prisma-client.js';
 import type { Action, Command, CommandGroup } from './command.js';
 import { CliError, createOutput, usageError } from './output.js';
 import { userCommands } from './users.js';
 import { clientCommands } from './clients.js';
 import { keyCommands } from './keys.js';
+import { openMigratedDatabase } from './database.js';
 
 const GROUPS: CommandGroup[] = [userCommands, clientCommands, keyCommands];
 
@@ -152,8 +152,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return 0;
     }
     const config = loadConfig(io.env);
-    await applyMigrations(config.databaseUrl);
-    db = await openDatabase(config.databaseUrl);
+    db = await openMigratedDatabase(config.databaseUrl);
     await parsed.action({
       config,
       db,
