@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../persistence/prisma-client.js';
 import { generateClientSecret, hashClientSecret } from '../oidc/client-secrets.js';
-import { ClientInputError, validateClientRequest, type ClientProfile, type ClientRequest } from './validate-client.js';
+import {
+  ClientInputError, validateClientRequest, type ClientPolicy, type ClientProfile, type ClientRequest,
+} from './validate-client.js';
 
 /** A client as shown to operators: its metadata without anything secret. */
 export interface ClientView extends ClientProfile {
@@ -35,17 +37,30 @@ function toView(row: ClientRow): ClientView {
   return { ...metadata, client_id: row.id, created_at: row.createdAt, updated_at: row.updatedAt };
 }
 
-/** Long enough that ids cannot be enumerated, and free of characters that need escaping anywhere. */
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const ID_LENGTH = 24;
+
+/**
+ * 24 alphanumerics (about 143 bits), so ids cannot be guessed. No "-" or "_": an id starting with
+ * "-" reads as an option on a command line, and these ids are typed into one.
+ */
 function newClientId(): string {
-  return randomBytes(18).toString('base64url');
+  let id = '';
+  while (id.length < ID_LENGTH) {
+    for (const byte of randomBytes(32)) {
+      // 248 is the largest multiple of 62 below 256: rejecting above it keeps every character equally likely.
+      if (byte < 248 && id.length < ID_LENGTH) id += ID_ALPHABET[byte % ID_ALPHABET.length];
+    }
+  }
+  return id;
 }
 
 export class Clients {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database, private readonly policy: ClientPolicy = {}) {}
 
   /** Validates and stores a client; throws ClientInputError for metadata Gatehouse refuses. */
   async create(request: ClientRequest): Promise<ClientWithSecret> {
-    const profile = validateClientRequest(request);
+    const profile = validateClientRequest(request, this.policy);
     const id = newClientId();
     const secret = profile.token_endpoint_auth_method === 'none' ? undefined : generateClientSecret();
     const secretHash = secret === undefined ? null : hashClientSecret(secret);

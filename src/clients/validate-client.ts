@@ -25,7 +25,7 @@ const REMOVED_GRANTS = new Map([
 /** Exactly the hosts oidc-provider treats as loopback for native clients; other 127/8 addresses it rejects. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-/** Every scope Gatehouse offers describes a user, so none of them means anything to a client acting for itself. */
+/** The OpenID scopes: each describes a user, so none means anything to a client acting for itself. */
 const USER_SCOPES: ReadonlySet<string> = new Set(SCOPES);
 
 const MAX_NAME_LENGTH = 200;
@@ -105,7 +105,7 @@ function uniqueTrimmed(values: string[] | undefined): string[] {
   return [...new Set((values ?? []).map((value) => value.trim()).filter(Boolean))];
 }
 
-function resolveScope(requested: string | undefined, grants: GrantType[]): string | undefined {
+function resolveScope(requested: string | undefined, grants: GrantType[], apiScopes: ReadonlySet<string>): string | undefined {
   const actsForUsers = grants.some((grant) => grant !== 'client_credentials');
   const refreshes = grants.includes('refresh_token');
   if (requested === undefined) {
@@ -118,12 +118,13 @@ function resolveScope(requested: string | undefined, grants: GrantType[]): strin
     return undefined;
   }
   for (const scope of scopes) {
-    if (!USER_SCOPES.has(scope)) {
-      throw new ClientInputError(`unknown scope "${scope}" (supported: ${SCOPES.join(' ')})`);
+    if (!USER_SCOPES.has(scope) && !apiScopes.has(scope)) {
+      throw new ClientInputError(`unknown scope "${scope}" (supported: ${[...USER_SCOPES, ...apiScopes].join(' ')})`);
     }
   }
-  if (!actsForUsers) {
-    throw new ClientInputError(`scope "${scopes.join(' ')}" describes a user, but a client_credentials client acts only for itself`);
+  const userScopes = scopes.filter((scope) => USER_SCOPES.has(scope));
+  if (!actsForUsers && userScopes.length > 0) {
+    throw new ClientInputError(`scope "${userScopes.join(' ')}" describes a user, but a client_credentials client acts only for itself`);
   }
   if (scopes.includes('offline_access') && !refreshes) {
     throw new ClientInputError('scope offline_access needs the refresh_token grant');
@@ -131,7 +132,16 @@ function resolveScope(requested: string | undefined, grants: GrantType[]): strin
   return scopes.join(' ');
 }
 
-export function validateClientRequest(request: ClientRequest): ClientProfile {
+export interface ClientPolicy {
+  /**
+   * Scopes of APIs (resource servers) the provider is configured with, beyond the user scopes.
+   * Only scopes the provider knows may be registered: oidc-provider refuses to load a client whose
+   * metadata names any other.
+   */
+  apiScopes?: readonly string[];
+}
+
+export function validateClientRequest(request: ClientRequest, policy: ClientPolicy = {}): ClientProfile {
   const name = request.name.trim();
   if (!name) throw new ClientInputError('client name must not be empty');
   if (name.length > MAX_NAME_LENGTH) throw new ClientInputError(`client name must be at most ${MAX_NAME_LENGTH} characters`);
@@ -177,7 +187,7 @@ export function validateClientRequest(request: ClientRequest): ClientProfile {
     }
   }
 
-  const scope = resolveScope(request.scope, grants);
+  const scope = resolveScope(request.scope, grants, new Set(policy.apiScopes ?? []));
   return {
     client_name: name,
     application_type: native ? 'native' : 'web',
