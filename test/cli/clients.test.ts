@@ -1,0 +1,237 @@
+// `gatehouse client ...` run as the real command: the metadata it stores, the secrets it shows once
+// and never stores, and the clients it refuses.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hashClientSecret } from '../../src/oidc/client-secrets.js';
+import { assertFails, createSandbox, type CliSandbox } from './harness.js';
+
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+const CLIENT_KEYS = [
+  'application_type', 'client_id', 'client_name', 'created_at', 'grant_types', 'post_logout_redirect_uris',
+  'redirect_uris', 'response_types', 'scope', 'token_endpoint_auth_method', 'updated_at',
+];
+
+describe('gatehouse client', () => {
+  let cli: CliSandbox;
+  before(async () => {
+    cli = await createSandbox();
+  });
+  after(async () => cli?.close());
+
+  function storedRow(id: string) {
+    const [row] = cli.query<{ name: string; metadata: string; secretHash: string | null }>(
+      'SELECT name, metadata, secretHash FROM Client WHERE id = ?', id,
+    );
+    assert.ok(row, `client ${id} is stored`);
+    return { ...row, metadata: JSON.parse(row.metadata) as Record<string, unknown> };
+  }
+
+  test('a confidential web client: metadata, and a secret shown once and stored only as a hash', async () => {
+    const created = await cli.json([
+      'client', 'create', '--name', 'Web App', '--grant', 'authorization_code', '--grant', 'refresh_token',
+      '--redirect-uri', 'https://app.example.com/callback', '--post-logout-redirect-uri', 'https://app.example.com/',
+    ]);
+    assert.deepEqual(Object.keys(created).sort(), [...CLIENT_KEYS, 'client_secret'].sort());
+    assert.match(created.client_id, /^[A-Za-z0-9]{24}$/, 'alphanumeric, so it never reads as an option');
+    assert.match(created.client_secret, /^[A-Za-z0-9_-]{43}$/, '256 random bits, base64url');
+    assert.equal(created.client_name, 'Web App');
+    assert.deepEqual(created.grant_types, ['authorization_code', 'refresh_token']);
+    assert.deepEqual(created.response_types, ['code']);
+    assert.deepEqual(created.redirect_uris, ['https://app.example.com/callback']);
+    assert.deepEqual(created.post_logout_redirect_uris, ['https://app.example.com/']);
+    assert.equal(created.token_endpoint_auth_method, 'client_secret_basic');
+    assert.equal(created.application_type, 'web');
+    assert.equal(created.scope, 'openid profile email offline_access');
+
+    const row = storedRow(created.client_id);
+    const hash = hashClientSecret(created.client_secret);
+    assert.equal(row.secretHash, hash);
+    assert.equal(row.name, 'Web App');
+    assert.deepEqual(row.metadata, {
+      client_id: created.client_id,
+      client_name: 'Web App',
+      application_type: 'web',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['https://app.example.com/callback'],
+      post_logout_redirect_uris: ['https://app.example.com/'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'openid profile email offline_access',
+      client_secret: hash,
+    });
+
+    assert.ok(!cli.dumpDatabase().includes(created.client_secret), 'no table holds the secret');
+    assert.ok(!(await cli.rawDatabase()).includes(created.client_secret), 'the database files do not hold the secret');
+
+    for (const args of [['client', 'show', created.client_id], ['client', 'list']]) {
+      for (const json of [true, false]) {
+        const result = await cli.run(json ? [...args, '--json'] : args);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, new RegExp(created.client_id));
+        assert.ok(!result.stdout.includes(created.client_secret), `${args.join(' ')} does not print the secret`);
+        assert.ok(!result.stdout.includes(hash) && !result.stdout.includes('sha256:'), `${args.join(' ')} does not print the hash`);
+        assert.doesNotMatch(result.stdout, /"client_secret"|client_secret:/);
+      }
+    }
+  });
+
+  test('the human summary of create shows the secret once with a warning', async () => {
+    const result = await cli.run(['client', 'create', '--name', 'Human', '--grant', 'client_credentials']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /client_secret: +[A-Za-z0-9_-]{43}\n/);
+    assert.match(result.stdout, /shown only once/);
+  });
+
+  test('a public native client with a loopback redirect URI has no secret and is native', async () => {
+    const created = await cli.json([
+      'client', 'create', '--name', 'Desktop', '--public', '--grant', 'authorization_code', '--grant', 'refresh_token',
+      '--redirect-uri', 'http://127.0.0.1:8400/callback', '--redirect-uri', 'http://[::1]:8400/callback',
+      '--redirect-uri', 'http://localhost/callback',
+    ]);
+    assert.deepEqual(Object.keys(created).sort(), CLIENT_KEYS);
+    assert.equal(created.token_endpoint_auth_method, 'none');
+    assert.equal(created.application_type, 'native');
+    const row = storedRow(created.client_id);
+    assert.equal(row.secretHash, null);
+    assert.equal('client_secret' in row.metadata, false);
+  });
+
+  test('a private-use scheme makes a native client; https alone a web client (SPA)', async () => {
+    const mobile = await cli.json([
+      'client', 'create', '--name', 'Mobile', '--public', '--grant', 'authorization_code', '--redirect-uri', 'com.example.app:/oauth2redirect',
+    ]);
+    assert.equal(mobile.application_type, 'native');
+    assert.equal(mobile.scope, 'openid profile email', 'no offline_access without refresh_token');
+    const spa = await cli.json([
+      'client', 'create', '--name', 'SPA', '--public', '--grant', 'authorization_code', '--redirect-uri', 'https://spa.example.com/cb',
+    ]);
+    assert.equal(spa.application_type, 'web');
+    assert.equal(spa.token_endpoint_auth_method, 'none');
+  });
+
+  test('a client_credentials-only client has no redirect URIs, response types or scope', async () => {
+    const created = await cli.json(['client', 'create', '--name', 'Nightly job', '--grant', 'client_credentials']);
+    assert.deepEqual(created.grant_types, ['client_credentials']);
+    assert.deepEqual(created.response_types, []);
+    assert.deepEqual(created.redirect_uris, []);
+    assert.equal(created.scope, '');
+    assert.equal('scope' in storedRow(created.client_id).metadata, false, 'oidc-provider refuses an empty scope string');
+    assert.ok(created.client_secret);
+  });
+
+  test('device_code is accepted as an alias of the device grant URN', async () => {
+    const created = await cli.json(['client', 'create', '--name', 'TV', '--public', '--grant', 'device_code', '--grant', 'refresh_token']);
+    assert.deepEqual(created.grant_types, ['refresh_token', DEVICE_CODE]);
+    assert.deepEqual(created.response_types, []);
+    assert.equal(created.scope, 'openid profile email offline_access');
+    const urn = await cli.json(['client', 'create', '--name', 'TV 2', '--public', '--grant', DEVICE_CODE]);
+    assert.deepEqual(urn.grant_types, [DEVICE_CODE]);
+  });
+
+  test('an explicit scope is kept', async () => {
+    const created = await cli.json([
+      'client', 'create', '--name', 'Scoped', '--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--scope', 'openid  email',
+    ]);
+    assert.equal(created.scope, 'openid email');
+  });
+
+  const refused: [string, string[], RegExp][] = [
+    ['an unknown grant', ['--grant', 'magic'], /unknown grant type "magic"/],
+    ['the implicit grant', ['--grant', 'implicit', '--redirect-uri', 'https://a.example.com/cb'], /implicit grant is not supported/],
+    ['the password grant', ['--grant', 'password'], /password grant is not supported/],
+    ['a public client with client_credentials', ['--public', '--grant', 'client_credentials'], /public client cannot use the client_credentials grant/],
+    ['refresh_token alone', ['--grant', 'refresh_token'], /refresh_token grant needs authorization_code or device_code/],
+    ['refresh_token with client_credentials', ['--grant', 'client_credentials', '--grant', 'refresh_token'], /refresh_token grant needs/],
+    ['authorization_code without a redirect URI', ['--grant', 'authorization_code'], /needs at least one redirect URI/],
+    ['http on a public host', ['--grant', 'authorization_code', '--redirect-uri', 'http://app.example.com/cb'], /must use https/],
+    ['http on a non-loopback private address', ['--grant', 'authorization_code', '--redirect-uri', 'http://10.0.0.1/cb'], /must use https/],
+    ['a redirect URI with a fragment', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb#x'], /must not contain a fragment/],
+    ['a relative redirect URI', ['--grant', 'authorization_code', '--redirect-uri', '/callback'], /not an absolute URI/],
+    ['a wildcard redirect URI', ['--grant', 'authorization_code', '--redirect-uri', 'https://*.example.com/cb'], /wildcards/],
+    ['a private-use scheme that is not a reverse domain', ['--grant', 'authorization_code', '--redirect-uri', 'myapp:/cb'], /reverse-domain private-use scheme/],
+    ['a javascript: redirect URI', ['--grant', 'authorization_code', '--redirect-uri', 'javascript:alert(1)'], /must use https/],
+    ['an http post-logout URI', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--post-logout-redirect-uri', 'http://a.example.com/'], /post-logout redirect URI .* must use https/],
+    ['redirect URIs without authorization_code', ['--grant', 'client_credentials', '--redirect-uri', 'https://a.example.com/cb'], /only used by the authorization_code grant/],
+    ['claimed https on loopback beside a native URI', ['--public', '--grant', 'authorization_code', '--redirect-uri', 'http://127.0.0.1/cb', '--redirect-uri', 'https://localhost/cb'], /cannot be combined/],
+    ['an unknown scope', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--scope', 'openid admin'], /unknown scope "admin"/],
+    ['user scopes on a client_credentials client', ['--grant', 'client_credentials', '--scope', 'openid'], /acts only for itself/],
+    ['offline_access without refresh_token', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--scope', 'openid offline_access'], /offline_access needs the refresh_token grant/],
+    ['no grant at all', [], /--grant is required/],
+  ];
+  for (const [what, args, message] of refused) {
+    test(`refuses ${what} (exit 2, nothing stored)`, async () => {
+      const before = cli.query('SELECT id FROM Client').length;
+      assertFails(await cli.run(['client', 'create', '--name', 'Refused', ...args, '--json']), 2, message);
+      assert.equal(cli.query('SELECT id FROM Client').length, before);
+    });
+  }
+
+  test('refuses a missing or empty name and unknown options (exit 2)', async () => {
+    assertFails(await cli.run(['client', 'create', '--grant', 'client_credentials']), 2, /--name is required/);
+    assertFails(await cli.run(['client', 'create', '--name', '  ', '--grant', 'client_credentials']), 2, /name must not be empty/);
+    assertFails(await cli.run(['client', 'create', '--name', 'x', '--grant', 'client_credentials', '--secret', 's']), 2, /unknown option --secret/);
+  });
+
+  test('show, delete and rotate-secret of an unknown client fail with exit 1', async () => {
+    for (const command of ['show', 'delete', 'rotate-secret']) {
+      assertFails(await cli.run(['client', command, 'no-such-client']), 1, /no client with id "no-such-client"/);
+    }
+  });
+
+  test('show prints the stored metadata', async () => {
+    const created = await cli.json(['client', 'create', '--name', 'Shown', '--grant', 'client_credentials']);
+    const { client_secret: _secret, ...expected } = created;
+    assert.deepEqual(await cli.json(['client', 'show', created.client_id]), expected);
+  });
+
+  test('list prints every client in creation order', async () => {
+    const { clients } = await cli.json<{ clients: { client_id: string; client_name: string }[] }>(['client', 'list']);
+    const ids = cli.query<{ id: string }>('SELECT id FROM Client ORDER BY createdAt, id').map((r) => r.id);
+    assert.deepEqual(clients.map((c) => c.client_id), ids);
+    assert.ok(clients.length >= 8);
+  });
+
+  test('rotate-secret shows a new secret once and replaces the stored hash', async () => {
+    const created = await cli.json(['client', 'create', '--name', 'Rotating', '--grant', 'client_credentials']);
+    const rotated = await cli.json(['client', 'rotate-secret', created.client_id]);
+    assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret']);
+    assert.equal(rotated.client_id, created.client_id);
+    assert.notEqual(rotated.client_secret, created.client_secret);
+
+    const row = storedRow(created.client_id);
+    assert.equal(row.secretHash, hashClientSecret(rotated.client_secret));
+    assert.equal(row.metadata.client_secret, hashClientSecret(rotated.client_secret), 'the hash the provider compares against changed too');
+    assert.notEqual(row.secretHash, hashClientSecret(created.client_secret));
+    const raw = await cli.rawDatabase();
+    assert.ok(!raw.includes(rotated.client_secret) && !cli.dumpDatabase().includes(rotated.client_secret), 'the new secret is not stored');
+  });
+
+  test('rotate-secret refuses a public client (exit 1)', async () => {
+    const spa = await cli.json(['client', 'create', '--name', 'No secret', '--public', '--grant', 'device_code']);
+    assertFails(await cli.run(['client', 'rotate-secret', spa.client_id]), 1, /public client/);
+    assert.equal(storedRow(spa.client_id).secretHash, null);
+  });
+
+  test('delete removes the client with its grants, refresh tokens and grant tokens, and nothing else', async () => {
+    const doomed = await cli.json(['client', 'create', '--name', 'Doomed', '--grant', 'client_credentials']);
+    const kept = await cli.json(['client', 'create', '--name', 'Kept', '--grant', 'client_credentials']);
+    cli.seedGrant({ id: 'grant-doomed-1', accountId: 'user-1', clientId: doomed.client_id });
+    cli.seedGrant({ id: 'grant-doomed-2', accountId: 'user-2', clientId: doomed.client_id });
+    cli.seedGrant({ id: 'grant-kept', accountId: 'user-1', clientId: kept.client_id });
+
+    const deleted = await cli.json(['client', 'delete', doomed.client_id]);
+    assert.deepEqual(deleted, {
+      client_id: doomed.client_id,
+      deleted: true,
+      revoked: { grants: 2, refresh_tokens: 2, grant_tokens: 2 },
+    });
+    assert.equal(cli.query('SELECT id FROM Client WHERE id = ?', doomed.client_id).length, 0);
+    assert.equal(cli.query('SELECT id FROM Client WHERE id = ?', kept.client_id).length, 1);
+    assert.deepEqual(cli.query('SELECT id FROM "Grant"').map((r) => r.id), ['grant-kept']);
+    assert.deepEqual(cli.query('SELECT grantId FROM RefreshToken').map((r) => r.grantId), ['grant-kept']);
+    assert.deepEqual(cli.query('SELECT grantId FROM OidcPayload').map((r) => r.grantId), ['grant-kept']);
+
+    assertFails(await cli.run(['client', 'delete', doomed.client_id]), 1, /no client/);
+  });
+});
