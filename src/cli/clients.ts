@@ -1,7 +1,9 @@
 // `gatehouse client ...`: OAuth clients. Secrets are printed once, at creation or rotation, and
 // exist nowhere afterwards; every other command shows metadata only.
 import { Clients, type ClientView } from '../clients/clients.js';
-import { flag, optionalString, requiredString, stringList, type CommandGroup } from './command.js';
+import {
+  flag, optionalString, requiredString, stringList, type CommandContext, type CommandGroup,
+} from './command.js';
 import { failure, formatDate, table, usageError } from './output.js';
 
 /** JSON shape of a client; scope is always present so scripts need not special-case its absence. */
@@ -38,6 +40,10 @@ function secretLines(secret: string): string[] {
     '',
     'Store the client secret now: it is shown only once and Gatehouse keeps only a hash of it.',
   ];
+}
+
+function clientsOf(ctx: CommandContext): Clients {
+  return new Clients(ctx.db, { apiScopes: ctx.config.apiScopes });
 }
 
 async function findClient(clients: Clients, id: string): Promise<ClientView> {
@@ -80,7 +86,7 @@ export const clientCommands: CommandGroup = {
           ...(scope === undefined ? {} : { scope }),
         };
         return async (ctx) => {
-          const { client, clientSecret } = await new Clients(ctx.db).create(request);
+          const { client, clientSecret } = await clientsOf(ctx).create(request);
           ctx.out.result(
             { ...describe(client), ...(clientSecret === undefined ? {} : { client_secret: clientSecret }) },
             [`Created ${kind(client)} client`, ...details(client), ...(clientSecret === undefined ? [] : secretLines(clientSecret))],
@@ -96,7 +102,7 @@ export const clientCommands: CommandGroup = {
       positionals: [],
       prepare() {
         return async (ctx) => {
-          const clients = await new Clients(ctx.db).list();
+          const clients = await clientsOf(ctx).list();
           ctx.out.result(
             { clients: clients.map(describe) },
             clients.length === 0
@@ -117,7 +123,7 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const client = await findClient(new Clients(ctx.db), id);
+          const client = await findClient(clientsOf(ctx), id);
           ctx.out.result(describe(client), details(client));
         };
       },
@@ -130,7 +136,7 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const revoked = await new Clients(ctx.db).delete(id);
+          const revoked = await clientsOf(ctx).delete(id);
           if (!revoked) throw failure(`no client with id "${id}"`);
           ctx.out.result(
             {
@@ -152,7 +158,7 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const clients = new Clients(ctx.db);
+          const clients = clientsOf(ctx);
           const client = await findClient(clients, id);
           if (client.token_endpoint_auth_method === 'none') throw failure(`client ${id} is a public client and has no secret`);
           const rotated = await clients.rotateSecret(id);

@@ -235,3 +235,33 @@ describe('gatehouse client', () => {
     assertFails(await cli.run(['client', 'delete', doomed.client_id]), 1, /no client/);
   });
 });
+
+describe('gatehouse client with API_SCOPES', () => {
+  let cli: CliSandbox;
+  before(async () => {
+    cli = await createSandbox({ API_SCOPES: 'reports orders:write' });
+  });
+  after(async () => cli?.close());
+
+  test('a client_credentials client may have API scopes, and only those', async () => {
+    const job = await cli.json(['client', 'create', '--name', 'Job', '--grant', 'client_credentials', '--scope', 'reports orders:write']);
+    assert.equal(job.scope, 'reports orders:write');
+    assertFails(
+      await cli.run(['client', 'create', '--name', 'Job', '--grant', 'client_credentials', '--scope', 'reports email']),
+      2,
+      /scope "email" describes a user/,
+    );
+    assertFails(
+      await cli.run(['client', 'create', '--name', 'Job', '--grant', 'client_credentials', '--scope', 'admin']),
+      2,
+      /unknown scope "admin" \(supported: openid profile email offline_access reports orders:write\)/,
+    );
+  });
+
+  test('a client that signs users in may have API scopes beside the OpenID ones', async () => {
+    const web = await cli.json([
+      'client', 'create', '--name', 'Web', '--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--scope', 'openid reports',
+    ]);
+    assert.equal(web.scope, 'openid reports');
+  });
+});

@@ -29,7 +29,7 @@ describe('clients created by the CLI load in oidc-provider', () => {
   let provider: Provider;
 
   before(async () => {
-    cli = await createSandbox();
+    cli = await createSandbox({ API_SCOPES: 'reports:read reports:write' });
     await cli.json(['user', 'list']); // migrates the fresh database
     db = await openDatabase(cli.databaseUrl);
     const config = loadConfig(cli.env);
@@ -110,6 +110,16 @@ describe('clients created by the CLI load in oidc-provider', () => {
     assert.deepEqual(client.grantTypes, ['client_credentials']);
     assert.deepEqual(client.responseTypes, []);
     assert.deepEqual(client.redirectUris, []);
+  });
+
+  test('clients with API scopes from API_SCOPES', async () => {
+    const job = await cli.json(['client', 'create', '--name', 'Exporter', '--grant', 'client_credentials', '--scope', 'reports:read']);
+    assert.equal((await find(job.client_id)).scope, 'reports:read');
+    const web = await cli.json([
+      'client', 'create', '--name', 'Dashboard', '--grant', 'authorization_code', '--redirect-uri', 'https://dash.example.com/cb',
+      '--scope', 'openid reports:read reports:write',
+    ]);
+    assert.equal((await find(web.client_id)).scope, 'openid reports:read reports:write');
   });
 
   test('a device-only public client, with and without refresh tokens', async () => {
