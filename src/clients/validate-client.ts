@@ -176,7 +176,12 @@ export function validateClientRequest(request: ClientRequest, policy: ClientPoli
     ...redirectUris.map((uri) => [uri, classifyUri(uri, 'redirect URI')] as const),
     ...postLogoutRedirectUris.map((uri) => [uri, classifyUri(uri, 'post-logout redirect URI')] as const),
   ];
-  const native = kinds.some(([, kind]) => kind !== 'https');
+  // oidc-provider treats native clients as RFC 8252 asks: any port on a loopback redirect URI, and
+  // user interaction on every authorization, since nothing proves which app receives the code.
+  // That fits a public client. A confidential client on loopback (typically a web app being
+  // developed) proves who it is with its secret, so it stays a web client: exact redirect URI
+  // matching, and silent sign-in (prompt=none) keeps working. Private-use schemes are native only.
+  const native = kinds.some(([, kind]) => kind === 'private-use' || (kind === 'loopback' && request.public));
   if (native) {
     // oidc-provider's native rules reject claimed https URIs on loopback hosts.
     const loopbackHttps = kinds.find(([uri, kind]) => kind === 'https' && LOOPBACK_HOSTS.has(new URL(uri).hostname));

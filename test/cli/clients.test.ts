@@ -97,6 +97,14 @@ describe('gatehouse client', () => {
     assert.equal('client_secret' in row.metadata, false);
   });
 
+  test('a confidential client on loopback stays a web client', async () => {
+    const created = await cli.json([
+      'client', 'create', '--name', 'Web app in development', '--grant', 'authorization_code', '--redirect-uri', 'http://localhost:3000/callback',
+    ]);
+    assert.equal(created.application_type, 'web');
+    assert.equal(created.token_endpoint_auth_method, 'client_secret_basic');
+  });
+
   test('a private-use scheme makes a native client; https alone a web client (SPA)', async () => {
     const mobile = await cli.json([
       'client', 'create', '--name', 'Mobile', '--public', '--grant', 'authorization_code', '--redirect-uri', 'com.example.app:/oauth2redirect',

@@ -88,6 +88,16 @@ describe('clients created by the CLI load in oidc-provider', () => {
     assert.equal(client.clientAuthMethod, 'none');
   });
 
+  test('a confidential client with a loopback redirect URI, as a web app in development', async () => {
+    const created = await cli.json([
+      'client', 'create', '--name', 'Dev web', '--grant', 'authorization_code', '--redirect-uri', 'http://localhost:3000/cb',
+      '--redirect-uri', 'https://app.example.com/cb', '--post-logout-redirect-uri', 'http://localhost:3000/',
+    ]);
+    const client = await find(created.client_id);
+    assert.equal(client.applicationType, 'web');
+    assert.deepEqual(client.redirectUris, ['http://localhost:3000/cb', 'https://app.example.com/cb']);
+  });
+
   test('a public native client with a private-use scheme', async () => {
     const created = await cli.json([
       'client', 'create', '--name', 'Mobile', '--public', '--grant', 'authorization_code', '--redirect-uri', 'com.example.app:/oauth2redirect',
