@@ -162,7 +162,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 0;
   } catch (error) {
     const [code, message] = exitCodeAndMessage(error);
-    io.stderr(`gatehouse: ${message}\n`);
+    // Messages quote what the operator typed; escaping control characters keeps them to one line.
+    io.stderr(`gatehouse: ${message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1))}\n`);
     if (code === 1 && io.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     return code;
   } finally {

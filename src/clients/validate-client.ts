@@ -76,6 +76,8 @@ function normaliseGrants(requested: string[]): GrantType[] {
 
 function classifyUri(uri: string, label: string): UriKind {
   if (uri.length > MAX_URI_LENGTH) throw new ClientInputError(`${label} must be at most ${MAX_URI_LENGTH} characters`);
+  // URL parsing silently drops tabs and newlines, so the stored string would differ from what it checked.
+  if (/[\s\u0000-\u001f\u007f]/.test(uri)) throw new ClientInputError(`${label} ${JSON.stringify(uri)} must not contain spaces or control characters`);
   const parsed = URL.parse(uri);
   if (!parsed) throw new ClientInputError(`${label} "${uri}" is not an absolute URI`);
   // Fragments would be lost or abused when the code is appended (RFC 6749 §3.1.2).

@@ -156,6 +156,8 @@ describe('gatehouse client', () => {
     ['http on a non-loopback private address', ['--grant', 'authorization_code', '--redirect-uri', 'http://10.0.0.1/cb'], /must use https/],
     ['a redirect URI with a fragment', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb#x'], /must not contain a fragment/],
     ['a relative redirect URI', ['--grant', 'authorization_code', '--redirect-uri', '/callback'], /not an absolute URI/],
+    ['a redirect URI with a newline', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/c\nb'], /must not contain spaces or control characters/],
+    ['a grant with a newline, reported on one line', ['--grant', 'magic\ngrant'], /unknown grant type "magic\\ngrant"/],
     ['a wildcard redirect URI', ['--grant', 'authorization_code', '--redirect-uri', 'https://*.example.com/cb'], /wildcards/],
     ['a private-use scheme that is not a reverse domain', ['--grant', 'authorization_code', '--redirect-uri', 'myapp:/cb'], /reverse-domain private-use scheme/],
     ['a javascript: redirect URI', ['--grant', 'authorization_code', '--redirect-uri', 'javascript:alert(1)'], /must use https/],
