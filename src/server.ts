@@ -6,7 +6,7 @@ import { applyMigrations } from './persistence/migrations.js';
 import { openDatabase, type Database } from './persistence/prisma-client.js';
 import { createAdapterFactory } from './persistence/oidc-adapter.js';
 import { startSweeper } from './persistence/sweeper.js';
-import { loadSigningKeys } from './keys/signing-keys.js';
+import { loadSigningKeys, retiredKeyLifetime } from './keys/signing-keys.js';
 import { loadCookieKeys } from './keys/cookie-keys.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { Users } from './accounts/users.js';
@@ -34,7 +34,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     config,
     adapter: createAdapterFactory(db),
     findAccount: createFindAccount(users),
-    jwks: config.jwks ?? await loadSigningKeys(db),
+    jwks: config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl)),
     cookieKeys,
   });
   provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));

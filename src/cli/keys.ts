@@ -1,19 +1,10 @@
 // `gatehouse keys ...`: the keys tokens are signed with. The server loads keys at start-up, so a
 // rotation takes effect at the next start; retired keys stay in the JWKS until every token they
 // signed has expired, so relying parties can still verify those tokens.
+import { listSigningKeys, retiredKeyLifetime, rotateSigningKeys, type StoredKey } from '../keys/signing-keys.js';
 import type { Config } from '../config/env.js';
-import { listSigningKeys, rotateSigningKeys, type StoredKey } from '../keys/signing-keys.js';
 import type { CommandGroup } from './command.js';
 import { failure, formatDate, table } from './output.js';
-
-/** Clock skew allowance on top of the longest lifetime of a signed token. */
-const RETIRED_KEY_MARGIN_SECONDS = 60;
-
-/** How long a retired key must stay published: the longest-lived JWT it may have signed, plus margin. */
-export function retiredKeyLifetime(config: Config): number {
-  const { idToken, accessToken, clientCredentials } = config.ttl;
-  return Math.max(idToken, accessToken, clientCredentials) + RETIRED_KEY_MARGIN_SECONDS;
-}
 
 function describe(key: StoredKey) {
   return {
@@ -69,9 +60,9 @@ export const keyCommands: CommandGroup = {
       prepare() {
         return async (ctx) => {
           refuseWhenOperatorKeys(ctx.config);
-          const keepForSeconds = retiredKeyLifetime(ctx.config);
+          const keepForSeconds = retiredKeyLifetime(ctx.config.ttl);
           const before = new Set((await listSigningKeys(ctx.db)).filter((k) => !k.retiredAt).map((k) => k.kid));
-          const keys = await rotateSigningKeys(ctx.db, keepForSeconds);
+          const keys = await rotateSigningKeys(ctx.db);
           const created = keys.filter((k) => !k.retiredAt && !before.has(k.kid));
           ctx.out.result(
             {
@@ -81,8 +72,8 @@ export const keyCommands: CommandGroup = {
               keys: keys.map(describe),
             },
             [
-              `Created ${created.length} key(s) and retired ${before.size}; retired keys stay published for ${keepForSeconds}s.`,
-              'Restart the server for the new keys to start signing.',
+              `Created ${created.length} key(s) and retired ${before.size}.`,
+              `Restart the server for the new keys to start signing; retired keys stay published for ${keepForSeconds}s after that start.`,
               '',
               ...keyTable(keys),
             ],

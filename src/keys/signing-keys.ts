@@ -1,6 +1,8 @@
 // Signing keys live in the database so every restart (and every instance) serves the same JWKS.
 // The newest key per algorithm signs; retired keys stay published for verification until the
 // tokens they signed have expired, marked verify-only so oidc-provider never signs with them.
+// A running server keeps signing with the keys it loaded, so a retired key's clock starts when a
+// server first loads the key set without it, not when the operator retired it.
 import type { JWK } from 'jose';
 import type { Database } from '../persistence/prisma-client.js';
 import { generateSigningKey, SIGNING_ALGORITHMS } from './generate-key.js';
@@ -29,8 +31,20 @@ async function liveKeys(db: Database, now: Date) {
   });
 }
 
+/** Clock skew allowance on top of the longest lifetime of a signed token. */
+const RETIRED_KEY_MARGIN_SECONDS = 60;
+
+/** How long a retired key must stay published: the longest-lived JWT it may have signed, plus margin. */
+export function retiredKeyLifetime(ttl: { idToken: number; accessToken: number; clientCredentials: number }): number {
+  return Math.max(ttl.idToken, ttl.accessToken, ttl.clientCredentials) + RETIRED_KEY_MARGIN_SECONDS;
+}
+
 /** Loads the JWKS the provider signs with, creating a key set on first start. */
-export async function loadSigningKeys(db: Database, now = new Date()): Promise<PrivateJwks> {
+export async function loadSigningKeys(db: Database, retiredKeepSeconds: number, now = new Date()): Promise<PrivateJwks> {
+  await db.signingKey.updateMany({
+    where: { retiredAt: { not: null }, expiresAt: null },
+    data: { expiresAt: new Date(now.getTime() + retiredKeepSeconds * 1000) },
+  });
   let rows = await liveKeys(db, now);
   if (!rows.some((row) => row.retiredAt === null)) {
     await createKeySet(db);
@@ -47,12 +61,11 @@ export async function loadSigningKeys(db: Database, now = new Date()): Promise<P
 }
 
 /**
- * Creates a new key per algorithm and retires the current ones. Retired keys leave the JWKS
- * after `keepForSeconds`, which must cover the longest lifetime of anything they signed.
+ * Creates a new key per algorithm and retires the current ones. Their expiry is set by the next
+ * server start, which is when signing with them stops (see loadSigningKeys).
  */
-export async function rotateSigningKeys(db: Database, keepForSeconds: number, now = new Date()): Promise<StoredKey[]> {
-  const expiresAt = new Date(now.getTime() + keepForSeconds * 1000);
-  await db.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now, expiresAt } });
+export async function rotateSigningKeys(db: Database, now = new Date()): Promise<StoredKey[]> {
+  await db.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now } });
   await createKeySet(db);
   return listSigningKeys(db, now);
 }

@@ -51,7 +51,7 @@ describe('gatehouse keys', () => {
     }
   });
 
-  test('rotate again adds a new active key per algorithm and retires the old ones for max TTL + 60s', async () => {
+  test('rotate again adds a new active key per algorithm and retires the old ones until a server starts without them', async () => {
     const second = await cli.json<RotateJson>(['keys', 'rotate']);
     assert.equal(second.retired_key_lifetime_seconds, 7260);
     assert.deepEqual([...second.retired].sort(), [...first.created].sort());
@@ -65,8 +65,8 @@ describe('gatehouse keys', () => {
     assert.ok(active.every((k) => !first.created.includes(k.kid)), 'the active keys are new');
     for (const key of retired) {
       assert.ok(first.created.includes(key.kid));
-      assert.ok(key.retired_at && key.expires_at);
-      assert.equal(Date.parse(key.expires_at) - Date.parse(key.retired_at), 7260 * 1000);
+      assert.ok(key.retired_at);
+      assert.equal(key.expires_at, null, 'the expiry clock starts when a server stops signing with the key');
     }
 
     const stored = cli.query<{ kid: string; retiredAt: number | null }>('SELECT kid, retiredAt FROM SigningKey');

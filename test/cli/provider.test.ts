@@ -37,7 +37,7 @@ describe('clients created by the CLI load in oidc-provider', () => {
       config,
       adapter: createAdapterFactory(db),
       findAccount: async () => undefined,
-      jwks: await loadSigningKeys(db),
+      jwks: await loadSigningKeys(db, 3600),
       cookieKeys: ['a-cookie-key-that-is-long-enough-000'],
     });
   });
