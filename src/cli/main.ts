@@ -4,6 +4,7 @@
 // 1: it could not be done), because operators script these commands and a stack trace helps no one.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.js';
+import { loadEnvFile } from '../config/env-file.js';
 import { UserInputError } from '../accounts/users.js';
 import { ClientInputError } from '../clients/validate-client.js';
 import type { Database } from '../persistence/prisma-client.js';
@@ -23,12 +24,16 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  stdin: process.stdin,
-  env: process.env,
-};
+/** The real process, with a `.env` from the working directory loaded as the server does. */
+function processIo(): CliIo {
+  loadEnvFile();
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdin: process.stdin,
+    env: process.env,
+  };
+}
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -143,7 +148,7 @@ function exitCodeAndMessage(error: unknown): [number, string] {
 }
 
 /** Runs one command line and returns the exit status; never throws. */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let db: Database | undefined;
   try {
     const parsed = parseCommandLine(argv);
