@@ -49,10 +49,10 @@ export async function startAuthorization(config: oidc.Configuration, redirectUri
   return { url, verifier, state, nonce };
 }
 
-/** A browser that stops when it is sent to the client's redirect URI, as the client would take over there. */
+/** A browser that stops when it is sent to the client's site, as the client would take over there. */
 export function browserFor(redirectUri: string): Browser {
-  const origin = new URL(redirectUri);
-  return new Browser((url) => url.origin === origin.origin && url.pathname === origin.pathname);
+  const client = new URL(redirectUri).origin;
+  return new Browser((url) => url.origin === client);
 }
 
 /** Signs in on the login page and answers the consent page; returns where the browser was sent. */

@@ -1,0 +1,50 @@
+// Start-up configuration: defaults a newcomer gets, and bad values stopped with a message naming
+// the variable.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config/env.js';
+
+test('defaults: port 3000, issuer on localhost, embedded SQLite, OWASP argon2id minimum', () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 3000);
+  assert.equal(config.issuer, 'http://localhost:3000');
+  assert.equal(config.databaseUrl, 'file:./data/gatehouse.db');
+  assert.deepEqual(config.argon2, { memoryKiB: 19456, timeCost: 2, parallelism: 1 });
+  assert.equal(config.jwks, undefined);
+  assert.deepEqual(config.apiScopes, []);
+});
+
+test('the issuer follows PORT unless ISSUER is set', () => {
+  assert.equal(loadConfig({ PORT: '8080' }).issuer, 'http://localhost:8080');
+  assert.equal(loadConfig({ ISSUER: 'https://id.example.com/' }).issuer, 'https://id.example.com');
+});
+
+test('plain http is allowed only for loopback issuers', () => {
+  for (const issuer of ['http://localhost:3000', 'http://127.0.0.1:4000', 'http://[::1]:3000']) {
+    assert.equal(loadConfig({ ISSUER: issuer }).issuer, issuer);
+  }
+  assert.throws(() => loadConfig({ ISSUER: 'http://id.example.com' }), /ISSUER must use https/);
+});
+
+test('bad values stop start-up with a message naming the variable', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'eighty' }, /^PORT /],
+    [{ PORT: '70000' }, /^PORT /],
+    [{ ISSUER: 'not a url' }, /^ISSUER /],
+    [{ ISSUER: 'https://id.example.com?x=1' }, /^ISSUER /],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL /],
+    [{ ARGON2_MEMORY_KIB: '1024' }, /^ARGON2_MEMORY_KIB /],
+    [{ ARGON2_TIME_COST: '1' }, /^ARGON2_TIME_COST /],
+    [{ ACCESS_TOKEN_TTL: '-5' }, /^ACCESS_TOKEN_TTL /],
+    [{ JWKS: '{"keys":[{"kty":"EC","x":"public-only"}]}' }, /^JWKS /],
+    [{ JWKS: 'nope' }, /^JWKS /],
+    [{ COOKIE_KEYS: 'short' }, /^COOKIE_KEYS /],
+    [{ TRUST_PROXY: 'maybe' }, /^TRUST_PROXY /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL /],
+    [{ API_SCOPES: 'openid' }, /^API_SCOPES/],
+    [{ API_SCOPES: 'bad"scope' }, /^API_SCOPES/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+  }
+});
