@@ -7,6 +7,7 @@ import { securityHeaders } from './security-headers.js';
 import { errorBoundary } from './error-boundary.js';
 import { stylesheet } from './assets.js';
 import { prefillDeviceCode } from '../device/prefill.js';
+import { authorizationServerMetadata } from './authorization-server-metadata.js';
 
 export interface AppParts {
   provider: Provider;
@@ -25,6 +26,7 @@ export function createApp({ provider, pages, trustProxy, log }: AppParts): Koa {
   app.use(securityHeaders);
   app.use(stylesheet());
   app.use(prefillDeviceCode);
+  app.use(authorizationServerMetadata);
   app.use(pages.routes());
   app.use(pages.allowedMethods());
   app.use(mount(provider));

@@ -6,6 +6,7 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
 import { hashId, seal, unseal } from './sealing.js';
 import { retentionCutoff } from './retention.js';
+import { hashClientSecret, isHashedSecret } from '../oidc/client-secrets.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
 function expiresAtFor(expiresIn: number | undefined): Date | null {
@@ -56,10 +57,17 @@ abstract class BaseAdapter implements Adapter {
   }
 }
 
-/** Dynamically registered clients; static clients never reach the adapter. */
+/**
+ * Clients as oidc-provider loads them, and dynamically registered ones as it stores them. A new
+ * client's secret arrives in clear (the registration response shows it once); only its SHA-256 is
+ * stored, which is what the provider's secret comparison expects (see create-provider.ts).
+ */
 class ClientAdapter extends BaseAdapter {
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
-    const data = { name: payload.client_name ?? id, metadata: JSON.stringify(payload) };
+    const secret = typeof payload.client_secret === 'string' ? payload.client_secret : undefined;
+    const secretHash = secret === undefined ? null : isHashedSecret(secret) ? secret : hashClientSecret(secret);
+    const stored = secretHash === null ? payload : { ...payload, client_secret: secretHash };
+    const data = { name: payload.client_name ?? id, metadata: JSON.stringify(stored), secretHash };
     await this.db.client.upsert({ where: { id }, create: { id, ...data }, update: data });
   }
 
