@@ -112,9 +112,10 @@ export function buildConfiguration({
     renderError: pages.renderError,
     rotateRefreshToken: rotateRefreshTokenPolicy(config.rotateConfidentialRefreshTokens),
     ttl: {
-      AccessToken: ttl.accessToken,
+      // An API's own lifetime (gatehouse resource create --ttl) wins over the server-wide one.
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,
-      ClientCredentials: ttl.clientCredentials,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl.clientCredentials,
       DeviceCode: ttl.deviceCode,
       IdToken: ttl.idToken,
       RefreshToken: ttl.refreshToken,
