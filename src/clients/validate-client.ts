@@ -191,6 +191,7 @@ function clientJwks(value: unknown): { keys: Record<string, unknown>[] } {
 function resolveAuthMethod(request: ClientRequest): AuthMethod {
   const hasKeys = request.jwks !== undefined || request.jwksUri !== undefined;
   if (request.jwks !== undefined && request.jwksUri !== undefined) throw new ClientInputError('give either jwks or jwks_uri, not both');
+  if (request.public && hasKeys) throw new ClientInputError('a public client does not authenticate, so it takes no keys (jwks, jwks_uri)');
   const fallback: AuthMethod = request.public ? 'none' : hasKeys ? 'private_key_jwt' : 'client_secret_basic';
   const method = request.authMethod === undefined ? fallback : AUTH_METHODS.find((m) => m === request.authMethod);
   if (!method) {

@@ -25,6 +25,11 @@ export interface Config {
   openRegistration: boolean;
   /** Client registrations allowed per IP address per hour. */
   registrationRateLimit: number;
+  /**
+   * Let the server call client URLs (jwks_uri, backchannel_logout_uri) on loopback and private
+   * addresses. Off, oidc-provider refuses them to prevent server-side request forgery.
+   */
+  allowPrivateNetworkFetch: boolean;
   argon2: Argon2Settings;
   ttl: {
     accessToken: number;
@@ -155,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieKeys: parseCookieKeys(env.COOKIE_KEYS),
     openRegistration: bool(env, 'OPEN_REGISTRATION', false),
     registrationRateLimit: integer(env, 'REGISTRATION_RATE_LIMIT', 10, 1, 100000),
+    allowPrivateNetworkFetch: bool(env, 'ALLOW_PRIVATE_NETWORK_FETCH', false),
     argon2: {
       memoryKiB: integer(env, 'ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
       timeCost: integer(env, 'ARGON2_TIME_COST', 2, 2, 100),

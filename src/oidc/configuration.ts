@@ -36,6 +36,15 @@ const extraClientMetadata: Configuration['extraClientMetadata'] = {
   },
 };
 
+/**
+ * oidc-provider passes a dispatcher that refuses loopback and private addresses (SSRF protection);
+ * dropping it lets a deployment on a private network, or a test, reach its clients' URLs.
+ */
+const fetchWithoutAddressCheck: NonNullable<Configuration['fetch']> = (url, options) => {
+  const { dispatcher: _addressCheck, ...rest } = options as RequestInit & { dispatcher?: unknown };
+  return globalThis.fetch(url, rest);
+};
+
 export function buildConfiguration({
   config, adapter, findAccount, jwks, cookieKeys, resources, signingAlgs, dpopNonceSecret,
 }: ProviderDependencies): Configuration {
@@ -71,6 +80,7 @@ export function buildConfiguration({
       dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'] as const,
     },
     clientBasedCORS,
+    ...(config.allowPrivateNetworkFetch ? { fetch: fetchWithoutAddressCheck } : {}),
     features: {
       devInteractions: { enabled: false },
       // RFC 9126; a client registered with require_pushed_authorization_requests must use it.
