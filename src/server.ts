@@ -49,7 +49,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));
 
   const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0] });
-  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error });
+  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error, resources });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
