@@ -77,6 +77,7 @@ export interface ClientProfile {
   dpop_bound_access_tokens?: boolean;
   require_pushed_authorization_requests?: boolean;
   backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
 }
 
 type UriKind = 'https' | 'loopback' | 'private-use';
@@ -282,6 +283,7 @@ export function validateClientRequest(request: ClientRequest, policy: ClientPoli
     ...(request.jwks === undefined ? {} : { jwks: clientJwks(request.jwks) }),
     ...(request.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(request.requirePar ? { require_pushed_authorization_requests: true } : {}),
-    ...(backchannel ? { backchannel_logout_uri: serverUrl(backchannel, 'backchannel_logout_uri') } : {}),
+    // With the session id in logout tokens (and ID tokens) a client can end exactly that session.
+    ...(backchannel ? { backchannel_logout_uri: serverUrl(backchannel, 'backchannel_logout_uri'), backchannel_logout_session_required: true } : {}),
   };
 }
