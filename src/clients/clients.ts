@@ -24,7 +24,7 @@ export interface ClientWithSecret {
 export interface RevokedCounts {
   grants: number;
   refreshTokens: number;
-  /** Codes, access tokens, device codes and the like, tied to the client through their grant. */
+  /** Codes, access tokens, device codes and the like, tied to the client directly or through their grant. */
   grantTokens: number;
 }
 
@@ -101,7 +101,7 @@ export class Clients {
       const refreshTokens = await tx.refreshToken.deleteMany({
         where: { OR: [{ clientId: id }, { grantId: { in: grantIds } }] },
       });
-      const grantTokens = await tx.oidcPayload.deleteMany({ where: { grantId: { in: grantIds } } });
+      const grantTokens = await tx.oidcPayload.deleteMany({ where: { OR: [{ clientId: id }, { grantId: { in: grantIds } }] } });
       const grants = await tx.grant.deleteMany({ where: { clientId: id } });
       await tx.client.delete({ where: { id } });
       return { grants: grants.count, refreshTokens: refreshTokens.count, grantTokens: grantTokens.count };

@@ -7,6 +7,7 @@ import type { Database } from './prisma-client.js';
 import { hashId, seal, unseal } from './sealing.js';
 import { retentionCutoff } from './retention.js';
 import { hashClientSecret, isHashedSecret } from '../oidc/client-secrets.js';
+import { Clients } from '../clients/clients.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
 function expiresAtFor(expiresIn: number | undefined): Date | null {
@@ -76,8 +77,9 @@ class ClientAdapter extends BaseAdapter {
     return row ? (JSON.parse(row.metadata) as AdapterPayload) : undefined;
   }
 
+  // A client deleting itself (RFC 7592) loses its grants and tokens, as with `gatehouse client delete`.
   async destroy(id: string): Promise<void> {
-    await this.db.client.deleteMany({ where: { id } });
+    await new Clients(this.db).delete(id);
   }
 
   // Clients belong to no grant.
@@ -173,6 +175,7 @@ class PayloadAdapter extends BaseAdapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const data = {
       grantId: payload.grantId ?? null,
+      clientId: payload.clientId ?? null,
       ...secondaryLookup(this.name, id, payload),
       payload: seal(id, this.name, JSON.stringify(payload)),
       expiresAt: expiresAtFor(expiresIn),

@@ -45,6 +45,7 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ API_SCOPES: 'orders:read' }, /^API_SCOPES is no longer read: register each API with `gatehouse resource create/],
     [{ OPEN_REGISTRATION: 'sometimes' }, /^OPEN_REGISTRATION /],
     [{ REGISTRATION_RATE_LIMIT: '0' }, /^REGISTRATION_RATE_LIMIT /],
+    [{ ALLOW_PRIVATE_NETWORK_FETCH: 'please' }, /^ALLOW_PRIVATE_NETWORK_FETCH /],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));

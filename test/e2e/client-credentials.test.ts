@@ -78,6 +78,15 @@ describe('client credentials, introspection and revocation', () => {
     assert.equal(((await response.json()) as { error: string }).error, 'invalid_request');
   });
 
+  test('deleting a client with the CLI ends its client credentials tokens', async () => {
+    const doomed = await createClient(gh, ['--name', 'Doomed job', '--grant', 'client_credentials', '--scope', 'reports:read']);
+    const { access_token: token } = await oidc.clientCredentialsGrant(await relyingParty(gh, doomed), { scope: 'reports:read' });
+    const rs = await relyingParty(gh, resourceServer);
+    assert.equal((await oidc.tokenIntrospection(rs, token)).active, true);
+    await gh.cliJson(['client', 'delete', doomed.client_id]);
+    assert.equal((await oidc.tokenIntrospection(rs, token)).active, false);
+  });
+
   test('public clients learn nothing from introspection', async () => {
     const spa = await createClient(gh, ['--name', 'SPA 2', '--public', '--grant', 'authorization_code', '--redirect-uri', 'http://127.0.0.1:9201/cb']);
     const rp = await relyingParty(gh, await createClient(gh, ['--name', 'svc', '--grant', 'client_credentials']));

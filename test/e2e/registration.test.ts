@@ -128,6 +128,18 @@ describe('dynamic client registration with initial access tokens', () => {
     assert.equal((await gh.cli(['client', 'show', created.client_id])).code, 1);
   });
 
+  test('a client that deletes itself loses the tokens it was issued', async () => {
+    const job = (await (await register(gh, { client_name: 'Job', grant_types: ['client_credentials'] }, await iat(gh))).json()) as Registered;
+    const config = await oidc.discovery(new URL(gh.issuer), job.client_id, job.client_secret, undefined, insecure);
+    const { access_token: token } = await oidc.clientCredentialsGrant(config);
+    const rs = await gh.cliJson<{ client_id: string; client_secret: string }>(['client', 'create', '--name', 'RS', '--grant', 'client_credentials']);
+    const rsConfig = await oidc.discovery(new URL(gh.issuer), rs.client_id, rs.client_secret, undefined, insecure);
+    assert.equal((await oidc.tokenIntrospection(rsConfig, token)).active, true);
+    const removed = await fetch(job.registration_client_uri, { method: 'DELETE', headers: { authorization: `Bearer ${job.registration_access_token}` } });
+    assert.equal(removed.status, 204);
+    assert.equal((await oidc.tokenIntrospection(rsConfig, token)).active, false);
+  });
+
   test('registration without a valid initial access token is refused', async () => {
     const metadata = { client_name: 'Sneaky', redirect_uris: [REDIRECT] };
     for (const token of [undefined, 'not-a-token']) {

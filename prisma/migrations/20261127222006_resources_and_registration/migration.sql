@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "OidcPayload" ADD COLUMN "clientId" TEXT;
+
 -- CreateTable
 CREATE TABLE "ResourceServer" (
     "identifier" TEXT NOT NULL PRIMARY KEY,
@@ -14,3 +17,6 @@ CREATE TABLE "RegistrationAttempt" (
     "windowStart" DATETIME NOT NULL,
     "count" INTEGER NOT NULL
 );
+
+-- CreateIndex
+CREATE INDEX "OidcPayload_clientId_idx" ON "OidcPayload"("clientId");
