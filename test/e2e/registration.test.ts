@@ -64,6 +64,11 @@ describe('dynamic client registration with initial access tokens', () => {
     assert.ok(metadata.client_secret && metadata.registration_access_token);
     assert.equal(metadata.api_scope, 'tools:call');
 
+    const elsewhere = await startAuthorization(config, `${REDIRECT}/other`, { scope: 'openid email' });
+    const refused = await browserFor(REDIRECT).request(elsewhere.url.href);
+    assert.equal(refused.status, 400, 'a redirect_uri that is not exactly the registered one gets an error page, no redirect');
+    assert.match(refused.html, /redirect_uri/);
+
     const start = await startAuthorization(config, REDIRECT, { scope: 'openid email' });
     const landed = await signInAndDecide(browserFor(REDIRECT), start.url, EMAIL);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(landed.url), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });

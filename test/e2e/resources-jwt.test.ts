@@ -4,10 +4,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { Browser } from '../support/browser.js';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
 import { oauthError } from '../support/oauth-error.js';
 import {
-  browserFor, createClient, createUser, relyingParty, signInAndDecide, startAuthorization, type CreatedClient,
+  browserFor, createClient, createUser, PASSWORD, relyingParty, signInAndDecide, startAuthorization, type CreatedClient,
 } from '../support/relying-party.js';
 
 const ORDERS = 'https://orders.example.com';
@@ -91,6 +92,29 @@ describe('APIs and JWT access tokens', () => {
     assert.equal(introspected.scope, 'billing:read');
   });
 
+  test('device flow and refresh: a TV gets JWTs for the API, and refreshed ones for the same API', async () => {
+    await createUser(gh, 'tv-owner@example.com');
+    const tv = await createClient(gh, ['--name', 'TV', '--public', '--grant', 'device_code', '--grant', 'refresh_token', '--scope', 'openid offline_access orders:read']);
+    const rp = await relyingParty(gh, tv);
+    const auth = await oidc.initiateDeviceAuthorization(rp, { scope: 'openid offline_access orders:read', resource: ORDERS });
+    const phone = new Browser();
+    const confirm = await phone.submit(await phone.request(auth.verification_uri_complete!), 'Continue');
+    const login = await phone.submit(confirm, 'Continue');
+    const consent = await phone.submit(login, 'Sign in', { email: 'tv-owner@example.com', password: PASSWORD });
+    assert.match(consent.html, /orders:read/);
+    await phone.submit(consent, 'Allow');
+    const tokens = await oidc.pollDeviceAuthorizationGrant(rp, auth);
+    const first = await jwtVerify(tokens.access_token, jwks, { issuer: gh.issuer, audience: ORDERS, typ: 'at+jwt' });
+    assert.equal(first.payload.scope, 'orders:read');
+    assert.ok(tokens.refresh_token);
+
+    const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token);
+    const second = await jwtVerify(refreshed.access_token, jwks, { issuer: gh.issuer, audience: ORDERS, typ: 'at+jwt' });
+    assert.equal(second.payload.scope, 'orders:read');
+    assert.notEqual(second.payload.jti, first.payload.jti);
+    await assert.rejects(oidc.fetchUserInfo(rp, refreshed.access_token, first.payload.sub!), 'a token for the API is no userinfo token');
+  });
+
   test('a user grants a web app access to an API: consent lists the API scope, the token is for that API', async () => {
     await createUser(gh, 'api-user@example.com');
     const web = await createClient(gh, ['--name', 'Shop', '--grant', 'authorization_code', '--redirect-uri', REDIRECT, '--scope', 'openid orders:read']);
@@ -98,7 +122,7 @@ describe('APIs and JWT access tokens', () => {
     const start = await startAuthorization(rp, REDIRECT, { scope: 'openid orders:read', resource: ORDERS });
     const browser = browserFor(REDIRECT);
     let page = await browser.request(start.url.href);
-    page = await browser.submit(page, 'Sign in', { email: 'api-user@example.com', password: 'correct horse battery staple' });
+    page = await browser.submit(page, 'Sign in', { email: 'api-user@example.com', password: PASSWORD });
     assert.match(page.html, /orders:read/, 'the consent page names the API permission');
     const landed = await browser.submit(page, 'Allow');
     const tokens = await oidc.authorizationCodeGrant(rp, new URL(landed.url), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
