@@ -11,7 +11,7 @@ import { unsavedSessionGuard } from './unsaved-session-guard.js';
 import type { Logger } from '../logging/logger.js';
 import { registrationGuard } from '../registration/registration-guard.js';
 import { registrationRateLimiter } from '../registration/rate-limit.js';
-import { countInitialAccessTokenUse } from '../registration/initial-access-tokens.js';
+import { takeInitialAccessTokenUse } from '../registration/initial-access-tokens.js';
 import { retryBackchannelLogout } from '../logout/backchannel-retry.js';
 
 export function createProvider(db: Database, deps: ProviderDependencies & { config: Config; log: Logger }): Provider {
@@ -31,10 +31,9 @@ export function createProvider(db: Database, deps: ProviderDependencies & { conf
   provider.use(registrationGuard({
     limiter: registrationRateLimiter(db, deps.config.registrationRateLimit),
     policy: async () => ({ apiScopes: await deps.resources.allScopes() }),
+    takeTokenUse: deps.config.openRegistration ? undefined : (token) => takeInitialAccessTokenUse(db, token),
   }));
   provider.on('registration_create.success', (ctx) => {
-    const token = ctx.oidc.entities.InitialAccessToken?.jti;
-    if (token) countInitialAccessTokenUse(db, token).catch((error) => deps.log.error('could not count an initial access token use', error));
     deps.log.info(`client ${ctx.oidc.entities.Client?.clientId} registered dynamically from ${ctx.ip}`);
   });
   retryBackchannelLogout(provider, deps.log);

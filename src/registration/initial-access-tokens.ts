@@ -1,11 +1,13 @@
 // Initial access tokens (RFC 7591 §3) made by the operator, stored exactly as oidc-provider stores
-// its own (sealed under their value by the adapter), plus an optional number of uses.
+// its own (keyed by a hash of their value, payload sealed under it), plus an optional number of uses.
 import { randomBytes } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../persistence/prisma-client.js';
 import { createAdapterFactory } from '../persistence/oidc-adapter.js';
+import { hashId, seal, unseal } from '../persistence/sealing.js';
 
 const MODEL = 'InitialAccessToken';
+const MAX_RACES = 10;
 
 export interface CreatedInitialAccessToken {
   token: string;
@@ -24,15 +26,23 @@ export async function createInitialAccessToken(db: Database, expiresIn: number, 
   return { token, expiresAt: new Date((iat + expiresIn) * 1000), uses };
 }
 
-/** Counts one registration made with the token; the last allowed use deletes it. */
-export async function countInitialAccessTokenUse(db: Database, token: string): Promise<void> {
-  const adapter = createAdapterFactory(db)(MODEL);
-  const payload = (await adapter.find(token)) as IatPayload | undefined;
-  if (payload?.uses_left === undefined) return;
-  if (payload.uses_left <= 1) {
-    await adapter.destroy(token);
-    return;
+/**
+ * Takes one use of a token before a registration goes ahead: false when it has none left. The
+ * decrement is a compare-and-swap on the sealed payload (sealing is randomised, so every write
+ * differs), so concurrent registrations can never share the last use. Unknown tokens return true:
+ * oidc-provider then refuses them itself.
+ */
+export async function takeInitialAccessTokenUse(db: Database, token: string): Promise<boolean> {
+  const key = { model: MODEL, idHash: hashId(token) };
+  for (let attempt = 0; attempt < MAX_RACES; attempt += 1) {
+    const row = await db.oidcPayload.findUnique({ where: { model_idHash: key } });
+    if (!row) return true;
+    const payload = JSON.parse(unseal(token, MODEL, row.payload)) as IatPayload;
+    if (payload.uses_left === undefined) return true;
+    if (payload.uses_left <= 0) return false;
+    const next = seal(token, MODEL, JSON.stringify({ ...payload, uses_left: payload.uses_left - 1 }));
+    const swapped = await db.oidcPayload.updateMany({ where: { ...key, payload: row.payload }, data: { payload: next } });
+    if (swapped.count === 1) return true;
   }
-  const remaining = typeof payload.exp === 'number' ? payload.exp - Math.floor(Date.now() / 1000) : undefined;
-  await adapter.upsert(token, { ...payload, uses_left: payload.uses_left - 1 }, remaining);
+  return false;
 }

@@ -16,6 +16,8 @@ export interface RegistrationGuardOptions {
   limiter: RateLimiter;
   /** Read per request: APIs can be added while the server runs. */
   policy(): Promise<ClientPolicy>;
+  /** Takes one use of the initial access token; false when it has none left. Absent: open registration. */
+  takeTokenUse?: ((token: string) => Promise<boolean>) | undefined;
 }
 
 type Metadata = Record<string, unknown>;
@@ -87,7 +89,7 @@ function applyProfile(body: Metadata, request: ClientRequest, policy: ClientPoli
   return merged;
 }
 
-export function registrationGuard({ limiter, policy }: RegistrationGuardOptions) {
+export function registrationGuard({ limiter, policy, takeTokenUse }: RegistrationGuardOptions) {
   return async function guardRegistration(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
     const creating = ctx.method === 'POST' && ctx.path === '/reg';
     const managing = /^\/reg\/[^/]+$/.test(ctx.path);
@@ -129,6 +131,13 @@ export function registrationGuard({ limiter, policy }: RegistrationGuardOptions)
       if (!(error instanceof ClientInputError)) throw error;
       const aboutRedirects = /redirect URI/i.test(error.message);
       fail(ctx, 400, aboutRedirects ? 'invalid_redirect_uri' : 'invalid_client_metadata', error.message);
+      return;
+    }
+    // Only a request that passed validation spends a use of a limited initial access token.
+    const bearer = /^Bearer (\S+)$/i.exec(ctx.get('authorization'))?.[1];
+    if (creating && bearer && takeTokenUse && !(await takeTokenUse(bearer))) {
+      ctx.set('www-authenticate', 'Bearer error="invalid_token", error_description="initial access token has no uses left"');
+      fail(ctx, 401, 'invalid_token', 'initial access token has no uses left');
       return;
     }
     await next();

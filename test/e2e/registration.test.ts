@@ -158,9 +158,16 @@ describe('dynamic client registration with initial access tokens', () => {
 
   test('an initial access token with --uses stops working after that many registrations', async () => {
     const token = await iat(gh, ['--uses', '2', '--expires', '1h']);
-    for (let i = 0; i < 2; i += 1) assert.equal((await register(gh, { client_name: `Use ${i}`, redirect_uris: [REDIRECT] }, token)).status, 201);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the use is counted just after the response
-    assert.equal((await register(gh, { client_name: 'Use 3', redirect_uris: [REDIRECT] }, token)).status, 401);
+    assert.equal((await register(gh, { client_name: 'Typo', redirect_uris: ['http://typo.example.com/cb'] }, token)).status, 400);
+    assert.equal((await register(gh, { client_name: 'Use 1', redirect_uris: [REDIRECT] }, token)).status, 201, 'a refused request spent no use');
+    assert.equal((await register(gh, { client_name: 'Use 2', redirect_uris: [REDIRECT] }, token)).status, 201);
+    const spent = await register(gh, { client_name: 'Use 3', redirect_uris: [REDIRECT] }, token);
+    assert.equal(spent.status, 401);
+    assert.equal(((await spent.json()) as { error: string }).error, 'invalid_token');
+
+    const once = await iat(gh, ['--uses', '1']);
+    const racing = await Promise.all(Array.from({ length: 5 }, (_, i) => register(gh, { client_name: `Race ${i}`, redirect_uris: [REDIRECT] }, once)));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, 401, 401, 401, 401], 'concurrent registrations never share the last use');
     for (const [args, message] of [[['--uses', '0'], /--uses/], [['--expires', 'soon'], /--expires/], [['--expires', '10s'], /between/]] as const) {
       const result = await gh.cli(['iat', 'create', ...args]);
       assert.equal(result.code, 2);
