@@ -8,6 +8,9 @@ import { createAdapterFactory } from './persistence/oidc-adapter.js';
 import { startSweeper } from './persistence/sweeper.js';
 import { loadSigningKeys, retiredKeyLifetime } from './keys/signing-keys.js';
 import { loadCookieKeys } from './keys/cookie-keys.js';
+import { loadDpopNonceSecret } from './keys/dpop-nonce-secret.js';
+import { signingAlgorithms } from './keys/signing-algorithms.js';
+import { Resources } from './resources/resources.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { Users } from './accounts/users.js';
 import { createFindAccount } from './accounts/find-account.js';
@@ -30,17 +33,23 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const db = await openDatabase(config.databaseUrl);
   const users = new Users(db, new PasswordHasher(config.argon2));
   const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
+  const resources = new Resources(db);
+  const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await resources.longestTtl()));
   const provider = createProvider(db, {
     config,
+    log,
     adapter: createAdapterFactory(db),
     findAccount: createFindAccount(users),
-    jwks: config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl)),
+    jwks,
     cookieKeys,
+    resources,
+    signingAlgs: signingAlgorithms(jwks),
+    dpopNonceSecret: await loadDpopNonceSecret(db),
   });
   provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));
 
   const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0] });
-  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error });
+  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error, resources });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,8 @@
 // `gatehouse client ...`: OAuth clients. Secrets are printed once, at creation or rotation, and
 // exist nowhere afterwards; every other command shows metadata only.
-import { Clients, type ClientView } from '../clients/clients.js';
+import { readFile } from 'node:fs/promises';
+import { Clients, usesSecret, type ClientView } from '../clients/clients.js';
+import { Resources } from '../resources/resources.js';
 import {
   flag, optionalString, requiredString, stringList, type CommandContext, type CommandGroup,
 } from './command.js';
@@ -10,10 +12,15 @@ import { failure, formatDate, table, usageError } from './output.js';
 function describe(client: ClientView) {
   return {
     ...client,
-    scope: client.scope ?? '',
+    scope: allScopes(client),
     created_at: client.created_at.toISOString(),
     updated_at: client.updated_at.toISOString(),
   };
+}
+
+/** OpenID and API scopes together, as the operator gave them at creation. */
+function allScopes(client: ClientView): string {
+  return [client.scope, client.api_scope].filter(Boolean).join(' ');
 }
 
 function kind(client: ClientView): string {
@@ -29,7 +36,12 @@ function details(client: ClientView): string[] {
     `grant types:               ${list(client.grant_types)}`,
     `redirect URIs:             ${list(client.redirect_uris)}`,
     `post-logout redirect URIs: ${list(client.post_logout_redirect_uris)}`,
-    `scope:                     ${client.scope || '-'}`,
+    `scope:                     ${allScopes(client) || '-'}`,
+    ...(client.jwks_uri ? [`jwks_uri:                  ${client.jwks_uri}`] : []),
+    ...(client.jwks ? [`jwks:                      ${client.jwks.keys.length} key(s)`] : []),
+    ...(client.dpop_bound_access_tokens ? ['requires DPoP:             yes'] : []),
+    ...(client.require_pushed_authorization_requests ? ['requires PAR:              yes'] : []),
+    ...(client.backchannel_logout_uri ? [`back-channel logout URI:   ${client.backchannel_logout_uri}`] : []),
     `created:                   ${formatDate(client.created_at)}`,
   ];
 }
@@ -42,8 +54,23 @@ function secretLines(secret: string): string[] {
   ];
 }
 
-function clientsOf(ctx: CommandContext): Clients {
-  return new Clients(ctx.db, { apiScopes: ctx.config.apiScopes });
+async function clientsOf(ctx: CommandContext): Promise<Clients> {
+  return new Clients(ctx.db, { apiScopes: await new Resources(ctx.db).allScopes() });
+}
+
+/** The client's public keys from a JWKS file, read before anything is stored. */
+async function readJwksFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw usageError(`cannot read --jwks file "${path}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw usageError(`--jwks file "${path}" is not JSON`);
+  }
 }
 
 async function findClient(clients: Clients, id: string): Promise<ClientView> {
@@ -59,10 +86,12 @@ export const clientCommands: CommandGroup = {
     create: {
       synopsis:
         '--name NAME [--public] --grant GRANT [--grant GRANT ...] [--redirect-uri URI ...] '
-        + '[--post-logout-redirect-uri URI ...] [--scope "SCOPE ..."]',
+        + '[--post-logout-redirect-uri URI ...] [--scope "SCOPE ..."] [--jwks-uri URL | --jwks FILE] '
+        + '[--require-dpop] [--require-par] [--backchannel-logout-uri URL]',
       description:
         'Register a client. Grants: authorization_code, refresh_token, client_credentials, device_code. '
-        + 'Confidential unless --public; the secret is shown once',
+        + 'Confidential unless --public; the secret is shown once. With --jwks-uri or --jwks the client '
+        + 'authenticates with private_key_jwt and gets no secret',
       options: {
         name: { type: 'string' },
         public: { type: 'boolean' },
@@ -70,6 +99,11 @@ export const clientCommands: CommandGroup = {
         'redirect-uri': { type: 'string', multiple: true },
         'post-logout-redirect-uri': { type: 'string', multiple: true },
         scope: { type: 'string' },
+        'jwks-uri': { type: 'string' },
+        jwks: { type: 'string' },
+        'require-dpop': { type: 'boolean' },
+        'require-par': { type: 'boolean' },
+        'backchannel-logout-uri': { type: 'string' },
       },
       positionals: [],
       prepare(values) {
@@ -77,6 +111,9 @@ export const clientCommands: CommandGroup = {
         const grantTypes = stringList(values, 'grant');
         if (grantTypes.length === 0) throw usageError('--grant is required (at least one)');
         const scope = optionalString(values, 'scope');
+        const jwksUri = optionalString(values, 'jwks-uri');
+        const jwksFile = optionalString(values, 'jwks');
+        const backchannelLogoutUri = optionalString(values, 'backchannel-logout-uri');
         const request = {
           name,
           public: flag(values, 'public'),
@@ -84,9 +121,14 @@ export const clientCommands: CommandGroup = {
           redirectUris: stringList(values, 'redirect-uri'),
           postLogoutRedirectUris: stringList(values, 'post-logout-redirect-uri'),
           ...(scope === undefined ? {} : { scope }),
+          ...(jwksUri === undefined ? {} : { jwksUri }),
+          requireDpop: flag(values, 'require-dpop'),
+          requirePar: flag(values, 'require-par'),
+          ...(backchannelLogoutUri === undefined ? {} : { backchannelLogoutUri }),
         };
         return async (ctx) => {
-          const { client, clientSecret } = await clientsOf(ctx).create(request);
+          const jwks = jwksFile === undefined ? {} : { jwks: await readJwksFile(jwksFile) };
+          const { client, clientSecret } = await (await clientsOf(ctx)).create({ ...request, ...jwks });
           ctx.out.result(
             { ...describe(client), ...(clientSecret === undefined ? {} : { client_secret: clientSecret }) },
             [`Created ${kind(client)} client`, ...details(client), ...(clientSecret === undefined ? [] : secretLines(clientSecret))],
@@ -102,7 +144,7 @@ export const clientCommands: CommandGroup = {
       positionals: [],
       prepare() {
         return async (ctx) => {
-          const clients = await clientsOf(ctx).list();
+          const clients = await (await clientsOf(ctx)).list();
           ctx.out.result(
             { clients: clients.map(describe) },
             clients.length === 0
@@ -123,7 +165,7 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const client = await findClient(clientsOf(ctx), id);
+          const client = await findClient(await clientsOf(ctx), id);
           ctx.out.result(describe(client), details(client));
         };
       },
@@ -136,7 +178,7 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const revoked = await clientsOf(ctx).delete(id);
+          const revoked = await (await clientsOf(ctx)).delete(id);
           if (!revoked) throw failure(`no client with id "${id}"`);
           ctx.out.result(
             {
@@ -158,9 +200,12 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const clients = clientsOf(ctx);
+          const clients = await clientsOf(ctx);
           const client = await findClient(clients, id);
-          if (client.token_endpoint_auth_method === 'none') throw failure(`client ${id} is a public client and has no secret`);
+          if (!usesSecret(client.token_endpoint_auth_method)) {
+            const why = client.token_endpoint_auth_method === 'none' ? 'is a public client' : `authenticates with ${client.token_endpoint_auth_method}`;
+            throw failure(`client ${id} ${why} and has no secret`);
+          }
           const rotated = await clients.rotateSecret(id);
           if (!rotated?.clientSecret) throw failure(`no client with id "${id}"`);
           ctx.out.result(

@@ -3,6 +3,7 @@
 // signed has expired, so relying parties can still verify those tokens.
 import { listSigningKeys, retiredKeyLifetime, rotateSigningKeys, type StoredKey } from '../keys/signing-keys.js';
 import type { Config } from '../config/env.js';
+import { Resources } from '../resources/resources.js';
 import type { CommandGroup } from './command.js';
 import { failure, formatDate, table } from './output.js';
 
@@ -60,7 +61,7 @@ export const keyCommands: CommandGroup = {
       prepare() {
         return async (ctx) => {
           refuseWhenOperatorKeys(ctx.config);
-          const keepForSeconds = retiredKeyLifetime(ctx.config.ttl);
+          const keepForSeconds = retiredKeyLifetime(ctx.config.ttl, await new Resources(ctx.db).longestTtl());
           const before = new Set((await listSigningKeys(ctx.db)).filter((k) => !k.retiredAt).map((k) => k.kid));
           const keys = await rotateSigningKeys(ctx.db);
           const created = keys.filter((k) => !k.retiredAt && !before.has(k.kid));

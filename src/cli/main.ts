@@ -13,9 +13,12 @@ import { CliError, createOutput, usageError } from './output.js';
 import { userCommands } from './users.js';
 import { clientCommands } from './clients.js';
 import { keyCommands } from './keys.js';
+import { resourceCommands } from './resources.js';
+import { iatCommands } from './initial-access-tokens.js';
+import { ResourceExistsError, ResourceInputError } from '../resources/resources.js';
 import { openMigratedDatabase } from './database.js';
 
-const GROUPS: CommandGroup[] = [userCommands, clientCommands, keyCommands];
+const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, iatCommands, keyCommands];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -45,7 +48,7 @@ function mainUsage(): string {
   return [
     'Usage: gatehouse <group> <command> [options]',
     '',
-    'Manages a Gatehouse server\'s users, clients and signing keys. Reads the same environment as the',
+    'Manages a Gatehouse server\'s users, clients, APIs, registration tokens and signing keys. Reads the same environment as the',
     'server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies pending migrations first.',
     '',
     'Groups:',
@@ -140,7 +143,8 @@ function oneLine(error: unknown): string {
 
 function exitCodeAndMessage(error: unknown): [number, string] {
   if (error instanceof CliError) return [error.exitCode, error.message];
-  if (error instanceof UserInputError || error instanceof ClientInputError) return [2, error.message];
+  if (error instanceof UserInputError || error instanceof ClientInputError || error instanceof ResourceInputError) return [2, error.message];
+  if (error instanceof ResourceExistsError) return [1, error.message];
   if (error instanceof ConfigError) return [2, `configuration error: ${error.message}`];
   // P2002: a unique constraint lost a race with a concurrent create.
   if ((error as { code?: unknown })?.code === 'P2002') return [1, 'already exists'];

@@ -24,7 +24,7 @@ export interface ClientWithSecret {
 export interface RevokedCounts {
   grants: number;
   refreshTokens: number;
-  /** Codes, access tokens, device codes and the like, tied to the client through their grant. */
+  /** Codes, access tokens, device codes and the like, tied to the client directly or through their grant. */
   grantTokens: number;
 }
 
@@ -44,7 +44,7 @@ const ID_LENGTH = 24;
  * 24 alphanumerics (about 143 bits), so ids cannot be guessed. No "-" or "_": an id starting with
  * "-" reads as an option on a command line, and these ids are typed into one.
  */
-function newClientId(): string {
+export function newClientId(): string {
   let id = '';
   while (id.length < ID_LENGTH) {
     for (const byte of randomBytes(32)) {
@@ -55,6 +55,11 @@ function newClientId(): string {
   return id;
 }
 
+/** Only these methods authenticate with a shared secret; private_key_jwt and public clients have none. */
+export function usesSecret(method: string): boolean {
+  return method === 'client_secret_basic' || method === 'client_secret_post';
+}
+
 export class Clients {
   constructor(private readonly db: Database, private readonly policy: ClientPolicy = {}) {}
 
@@ -62,7 +67,7 @@ export class Clients {
   async create(request: ClientRequest): Promise<ClientWithSecret> {
     const profile = validateClientRequest(request, this.policy);
     const id = newClientId();
-    const secret = profile.token_endpoint_auth_method === 'none' ? undefined : generateClientSecret();
+    const secret = usesSecret(profile.token_endpoint_auth_method) ? generateClientSecret() : undefined;
     const secretHash = secret === undefined ? null : hashClientSecret(secret);
     const metadata: StoredMetadata = {
       client_id: id,
@@ -96,7 +101,7 @@ export class Clients {
       const refreshTokens = await tx.refreshToken.deleteMany({
         where: { OR: [{ clientId: id }, { grantId: { in: grantIds } }] },
       });
-      const grantTokens = await tx.oidcPayload.deleteMany({ where: { grantId: { in: grantIds } } });
+      const grantTokens = await tx.oidcPayload.deleteMany({ where: { OR: [{ clientId: id }, { grantId: { in: grantIds } }] } });
       const grants = await tx.grant.deleteMany({ where: { clientId: id } });
       await tx.client.delete({ where: { id } });
       return { grants: grants.count, refreshTokens: refreshTokens.count, grantTokens: grantTokens.count };
@@ -112,8 +117,8 @@ export class Clients {
       const row = await tx.client.findUnique({ where: { id } });
       if (!row) return null;
       const metadata = JSON.parse(row.metadata) as StoredMetadata;
-      if (metadata.token_endpoint_auth_method === 'none') {
-        throw new ClientInputError(`client ${id} is a public client and has no secret to rotate`);
+      if (!usesSecret(metadata.token_endpoint_auth_method)) {
+        throw new ClientInputError(`client ${id} authenticates with ${metadata.token_endpoint_auth_method} and has no secret to rotate`);
       }
       const secret = generateClientSecret();
       const secretHash = hashClientSecret(secret);

@@ -1,4 +1,4 @@
-// Turns what an operator (or, later, a registering client) asks for into oidc-provider client
+// Turns what an operator (or a client registering itself) asks for into oidc-provider client
 // metadata, refusing anything an OAuth 2.1 authorization server should not accept. The rules are
 // stricter than oidc-provider's own schema, and the metadata produced must also pass that schema,
 // which applies its own redirect URI rules per application_type (lib/helpers/client_schema.js).
@@ -40,7 +40,21 @@ export interface ClientRequest {
   postLogoutRedirectUris?: string[];
   /** Space-separated; absent means the default for the client's grants. */
   scope?: string;
+  /** How a confidential client authenticates; defaults to client_secret_basic (private_key_jwt with keys). */
+  authMethod?: string;
+  /** The client's public keys for private_key_jwt, by URL or inline. */
+  jwksUri?: string;
+  jwks?: unknown;
+  /** Access tokens must be DPoP-bound (RFC 9449). */
+  requireDpop?: boolean;
+  /** Authorization requests must be pushed first (RFC 9126). */
+  requirePar?: boolean;
+  /** Where logout tokens are POSTed when the user signs out (OpenID Back-Channel Logout). */
+  backchannelLogoutUri?: string;
 }
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /** oidc-provider client metadata, without client_id and client_secret. */
 export interface ClientProfile {
@@ -50,9 +64,20 @@ export interface ClientProfile {
   response_types: string[];
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
-  token_endpoint_auth_method: 'client_secret_basic' | 'none';
-  /** Absent when the client may ask for no scope: oidc-provider rejects an empty string. */
+  token_endpoint_auth_method: AuthMethod;
+  /** The OpenID scopes; absent when the client may ask for none: oidc-provider rejects an empty string. */
   scope?: string;
+  /**
+   * The API (resource server) scopes the client may ask for. Kept apart from `scope` because
+   * oidc-provider only accepts its static OpenID scopes there, while APIs are added at run time.
+   */
+  api_scope?: string;
+  jwks_uri?: string;
+  jwks?: { keys: Record<string, unknown>[] };
+  dpop_bound_access_tokens?: boolean;
+  require_pushed_authorization_requests?: boolean;
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
 }
 
 type UriKind = 'https' | 'loopback' | 'private-use';
@@ -107,17 +132,22 @@ function uniqueTrimmed(values: string[] | undefined): string[] {
   return [...new Set((values ?? []).map((value) => value.trim()).filter(Boolean))];
 }
 
-function resolveScope(requested: string | undefined, grants: GrantType[], apiScopes: ReadonlySet<string>): string | undefined {
+interface ResolvedScope {
+  scope?: string;
+  apiScope?: string;
+}
+
+function resolveScope(requested: string | undefined, grants: GrantType[], apiScopes: ReadonlySet<string>): ResolvedScope {
   const actsForUsers = grants.some((grant) => grant !== 'client_credentials');
   const refreshes = grants.includes('refresh_token');
   if (requested === undefined) {
-    if (!actsForUsers) return undefined;
-    return refreshes ? 'openid profile email offline_access' : 'openid profile email';
+    if (!actsForUsers) return {};
+    return { scope: refreshes ? 'openid profile email offline_access' : 'openid profile email' };
   }
   const scopes = [...new Set(requested.split(/\s+/).filter(Boolean))];
   if (scopes.length === 0) {
     if (actsForUsers) throw new ClientInputError('scope must name at least one scope for a client that signs users in');
-    return undefined;
+    return {};
   }
   for (const scope of scopes) {
     if (!USER_SCOPES.has(scope) && !apiScopes.has(scope)) {
@@ -131,7 +161,47 @@ function resolveScope(requested: string | undefined, grants: GrantType[], apiSco
   if (scopes.includes('offline_access') && !refreshes) {
     throw new ClientInputError('scope offline_access needs the refresh_token grant');
   }
-  return scopes.join(' ');
+  const api = scopes.filter((scope) => !USER_SCOPES.has(scope));
+  return {
+    ...(userScopes.length ? { scope: userScopes.join(' ') } : {}),
+    ...(api.length ? { apiScope: api.join(' ') } : {}),
+  };
+}
+
+/** https anywhere, http only on loopback: for URLs Gatehouse itself calls (keys, logout). */
+function serverUrl(uri: string, label: string): string {
+  const kind = classifyUri(uri.trim(), label);
+  if (kind === 'private-use') throw new ClientInputError(`${label} "${uri}" must use https (http only on loopback)`);
+  return uri.trim();
+}
+
+function clientJwks(value: unknown): { keys: Record<string, unknown>[] } {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (typeof value !== 'object' || !Array.isArray(keys) || keys.length === 0) {
+    throw new ClientInputError('jwks must be a JSON Web Key Set ({"keys":[...]}) with at least one key');
+  }
+  for (const key of keys) {
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') {
+      throw new ClientInputError('every key in jwks needs a "kty"');
+    }
+    if ('d' in key || 'k' in key) throw new ClientInputError('jwks must hold public keys only: a private or symmetric key was given');
+  }
+  return { keys: keys as Record<string, unknown>[] };
+}
+
+function resolveAuthMethod(request: ClientRequest): AuthMethod {
+  const hasKeys = request.jwks !== undefined || request.jwksUri !== undefined;
+  if (request.jwks !== undefined && request.jwksUri !== undefined) throw new ClientInputError('give either jwks or jwks_uri, not both');
+  if (request.public && hasKeys) throw new ClientInputError('a public client does not authenticate, so it takes no keys (jwks, jwks_uri)');
+  const fallback: AuthMethod = request.public ? 'none' : hasKeys ? 'private_key_jwt' : 'client_secret_basic';
+  const method = request.authMethod === undefined ? fallback : AUTH_METHODS.find((m) => m === request.authMethod);
+  if (!method) {
+    throw new ClientInputError(`token_endpoint_auth_method "${request.authMethod}" is not supported (supported: ${AUTH_METHODS.join(', ')})`);
+  }
+  if (request.public && method !== 'none') throw new ClientInputError('a public client authenticates with "none"');
+  if (method === 'private_key_jwt' && !hasKeys) throw new ClientInputError('private_key_jwt needs the client\'s public keys (jwks or jwks_uri)');
+  if (method !== 'private_key_jwt' && hasKeys) throw new ClientInputError('client keys (jwks, jwks_uri) are only used with private_key_jwt');
+  return method;
 }
 
 export interface ClientPolicy {
@@ -194,7 +264,11 @@ export function validateClientRequest(request: ClientRequest, policy: ClientPoli
     }
   }
 
-  const scope = resolveScope(request.scope, grants, new Set(policy.apiScopes ?? []));
+  const { scope, apiScope } = resolveScope(request.scope, grants, new Set(policy.apiScopes ?? []));
+  const authMethod = resolveAuthMethod(request);
+  if (request.requirePar && !codeFlow) throw new ClientInputError('require PAR only applies to clients with the authorization_code grant');
+  const backchannel = request.backchannelLogoutUri?.trim();
+  if (backchannel && !codeFlow) throw new ClientInputError('back-channel logout only applies to clients with the authorization_code grant');
   return {
     client_name: name,
     application_type: native ? 'native' : 'web',
@@ -202,7 +276,14 @@ export function validateClientRequest(request: ClientRequest, policy: ClientPoli
     response_types: codeFlow ? ['code'] : [],
     redirect_uris: redirectUris,
     post_logout_redirect_uris: postLogoutRedirectUris,
-    token_endpoint_auth_method: request.public ? 'none' : 'client_secret_basic',
+    token_endpoint_auth_method: authMethod,
     ...(scope === undefined ? {} : { scope }),
+    ...(apiScope === undefined ? {} : { api_scope: apiScope }),
+    ...(request.jwksUri === undefined ? {} : { jwks_uri: serverUrl(request.jwksUri, 'jwks_uri') }),
+    ...(request.jwks === undefined ? {} : { jwks: clientJwks(request.jwks) }),
+    ...(request.requireDpop ? { dpop_bound_access_tokens: true } : {}),
+    ...(request.requirePar ? { require_pushed_authorization_requests: true } : {}),
+    // With the session id in logout tokens (and ID tokens) a client can end exactly that session.
+    ...(backchannel ? { backchannel_logout_uri: serverUrl(backchannel, 'backchannel_logout_uri'), backchannel_logout_session_required: true } : {}),
   };
 }

@@ -1,7 +1,5 @@
 // Reads and validates every environment variable Gatehouse uses, once, at start-up. A bad value
 // throws a ConfigError naming the variable, so the process stops before it serves anything.
-import { SCOPES } from '../oidc/scopes.js';
-
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -23,8 +21,15 @@ export interface Config {
   jwks: { keys: Record<string, unknown>[] } | undefined;
   /** Cookie signing keys supplied by the operator; when absent they are generated and stored. */
   cookieKeys: string[] | undefined;
-  /** Scopes our APIs define, offered to clients beside the OpenID Connect scopes. */
-  apiScopes: string[];
+  /** Anyone may register a client without an initial access token (RFC 7591 open registration). */
+  openRegistration: boolean;
+  /** Client registrations allowed per IP address per hour. */
+  registrationRateLimit: number;
+  /**
+   * Let the server call client URLs (jwks_uri, backchannel_logout_uri) on loopback and private
+   * addresses. Off, oidc-provider refuses them to prevent server-side request forgery.
+   */
+  allowPrivateNetworkFetch: boolean;
   argon2: Argon2Settings;
   ttl: {
     accessToken: number;
@@ -130,21 +135,6 @@ function parseCookieKeys(raw: string | undefined): string[] | undefined {
   return keys;
 }
 
-const OIDC_SCOPES: ReadonlySet<string> = new Set(SCOPES);
-
-function parseApiScopes(raw: string | undefined): string[] {
-  const scopes = [...new Set((raw ?? '').split(/\s+/).filter(Boolean))];
-  for (const scope of scopes) {
-    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
-      throw new ConfigError(`API_SCOPES: "${scope}" is not a valid scope token (RFC 6749 section 3.3)`);
-    }
-    if (OIDC_SCOPES.has(scope)) {
-      throw new ConfigError(`API_SCOPES: "${scope}" is an OpenID Connect scope, always offered; list only API scopes`);
-    }
-  }
-  return scopes;
-}
-
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -152,6 +142,9 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '0.0.0.0';
   const issuer = parseIssuer(env.ISSUER?.trim() || `http://localhost:${port}`);
   const databaseUrl = parseDatabaseUrl(env.DATABASE_URL?.trim() || 'file:./data/gatehouse.db');
+  if (env.API_SCOPES?.trim()) {
+    throw new ConfigError('API_SCOPES is no longer read: register each API with `gatehouse resource create --identifier URI --scope "..."`');
+  }
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
@@ -165,7 +158,9 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, 'TRUST_PROXY', false),
     jwks: parseJwks(env.JWKS),
     cookieKeys: parseCookieKeys(env.COOKIE_KEYS),
-    apiScopes: parseApiScopes(env.API_SCOPES),
+    openRegistration: bool(env, 'OPEN_REGISTRATION', false),
+    registrationRateLimit: integer(env, 'REGISTRATION_RATE_LIMIT', 10, 1, 100000),
+    allowPrivateNetworkFetch: bool(env, 'ALLOW_PRIVATE_NETWORK_FETCH', false),
     argon2: {
       memoryKiB: integer(env, 'ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
       timeCost: integer(env, 'ARGON2_TIME_COST', 2, 2, 100),

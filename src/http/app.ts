@@ -7,15 +7,18 @@ import { securityHeaders } from './security-headers.js';
 import { errorBoundary } from './error-boundary.js';
 import { stylesheet } from './assets.js';
 import { prefillDeviceCode } from '../device/prefill.js';
+import { authorizationServerMetadata } from './authorization-server-metadata.js';
+import type { Resources } from '../resources/resources.js';
 
 export interface AppParts {
   provider: Provider;
   pages: Router;
   trustProxy: boolean;
   log: (message: string, error?: unknown) => void;
+  resources: Resources;
 }
 
-export function createApp({ provider, pages, trustProxy, log }: AppParts): Koa {
+export function createApp({ provider, pages, trustProxy, log, resources }: AppParts): Koa {
   const app = new Koa();
   app.proxy = trustProxy;
   provider.proxy = trustProxy;
@@ -25,6 +28,7 @@ export function createApp({ provider, pages, trustProxy, log }: AppParts): Koa {
   app.use(securityHeaders);
   app.use(stylesheet());
   app.use(prefillDeviceCode);
+  app.use(authorizationServerMetadata(resources));
   app.use(pages.routes());
   app.use(pages.allowedMethods());
   app.use(mount(provider));

@@ -34,9 +34,12 @@ async function liveKeys(db: Database, now: Date) {
 /** Clock skew allowance on top of the longest lifetime of a signed token. */
 const RETIRED_KEY_MARGIN_SECONDS = 60;
 
-/** How long a retired key must stay published: the longest-lived JWT it may have signed, plus margin. */
-export function retiredKeyLifetime(ttl: { idToken: number; accessToken: number; clientCredentials: number }): number {
-  return Math.max(ttl.idToken, ttl.accessToken, ttl.clientCredentials) + RETIRED_KEY_MARGIN_SECONDS;
+/**
+ * How long a retired key must stay published: the longest-lived JWT it may have signed, plus margin.
+ * `longestResourceTtl` covers APIs whose JWT access tokens have a lifetime of their own.
+ */
+export function retiredKeyLifetime(ttl: { idToken: number; accessToken: number; clientCredentials: number }, longestResourceTtl = 0): number {
+  return Math.max(ttl.idToken, ttl.accessToken, ttl.clientCredentials, longestResourceTtl) + RETIRED_KEY_MARGIN_SECONDS;
 }
 
 /** Loads the JWKS the provider signs with, creating a key set on first start. */

@@ -12,6 +12,11 @@ export function hashClientSecret(secret: string): string {
   return PREFIX + createHash('sha256').update(secret).digest('base64url');
 }
 
+/** True for what hashClientSecret returns: such a value is stored as is, never hashed again. */
+export function isHashedSecret(value: string): boolean {
+  return value.startsWith(PREFIX);
+}
+
 export function clientSecretMatches(storedHash: string | undefined, presented: string): boolean {
   if (!storedHash?.startsWith(PREFIX)) return false;
   const expected = Buffer.from(storedHash);

@@ -1,11 +1,16 @@
 // The oidc-provider configuration: OAuth 2.1 profile (code + PKCE S256 only, no implicit, no
-// password grant), client credentials, refresh rotation, device flow, introspection, revocation.
-import type { Adapter, Configuration, FindAccount } from 'oidc-provider';
+// password grant), client credentials, refresh rotation, device flow, introspection, revocation,
+// APIs with JWT access tokens, DPoP, PAR, dynamic registration and back-channel logout.
+import { errors, type Adapter, type Configuration, type FindAccount } from 'oidc-provider';
 import type { Config } from '../config/env.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import { CLAIMS_BY_SCOPE, SCOPES } from './scopes.js';
 import * as pages from './pages.js';
 import { clientBasedCORS, introspectionAllowed, rotateRefreshTokenPolicy } from './policies.js';
+import { generateClientSecret } from './client-secrets.js';
+import { newClientId } from '../clients/clients.js';
+import type { Resources } from '../resources/resources.js';
+import { resourceIndicators } from '../resources/resource-indicators.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -13,11 +18,36 @@ export interface ProviderDependencies {
   findAccount: FindAccount;
   jwks: PrivateJwks;
   cookieKeys: string[];
+  resources: Resources;
+  /** Algorithms the JWKS holds signing keys for. */
+  signingAlgs: ReadonlySet<string>;
+  dpopNonceSecret: Buffer;
 }
 
 const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys }: ProviderDependencies): Configuration {
+/** Client metadata beyond the standard: the API scopes a client may ask for (see validate-client.ts). */
+const extraClientMetadata: Configuration['extraClientMetadata'] = {
+  properties: ['api_scope'],
+  validator(_ctx, key, value) {
+    if (key === 'api_scope' && value !== undefined && (typeof value !== 'string' || !/^\S+( \S+)*$/.test(value))) {
+      throw new errors.InvalidClientMetadata('api_scope must be a space-separated list of scopes');
+    }
+  },
+};
+
+/**
+ * oidc-provider passes a dispatcher that refuses loopback and private addresses (SSRF protection);
+ * dropping it lets a deployment on a private network, or a test, reach its clients' URLs.
+ */
+const fetchWithoutAddressCheck: NonNullable<Configuration['fetch']> = (url, options) => {
+  const { dispatcher: _addressCheck, ...rest } = options as RequestInit & { dispatcher?: unknown };
+  return globalThis.fetch(url, rest);
+};
+
+export function buildConfiguration({
+  config, adapter, findAccount, jwks, cookieKeys, resources, signingAlgs, dpopNonceSecret,
+}: ProviderDependencies): Configuration {
   const { ttl } = config;
   return {
     adapter,
@@ -29,7 +59,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       short: { httpOnly: true, sameSite: 'lax' },
     },
     claims: { ...CLAIMS_BY_SCOPE } as unknown as Configuration['claims'],
-    scopes: [...SCOPES, ...config.apiScopes],
+    scopes: [...SCOPES],
+    extraClientMetadata,
     responseTypes: ['code'],
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -46,13 +77,27 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] as const,
       requestObjectSigningAlgValues: SIGNING_ALGS,
       authorizationSigningAlgValues: SIGNING_ALGS,
+      dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'] as const,
     },
     clientBasedCORS,
+    ...(config.allowPrivateNetworkFetch ? { fetch: fetchWithoutAddressCheck } : {}),
     features: {
       devInteractions: { enabled: false },
-      // Off until they are configured and tested on purpose, so discovery only lists what we support.
-      pushedAuthorizationRequests: { enabled: false },
-      dPoP: { enabled: false },
+      // RFC 9126; a client registered with require_pushed_authorization_requests must use it.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
+      // RFC 9449, with server nonces on every DPoP request and no proof accepted twice; a client
+      // registered with dpop_bound_access_tokens must send proofs.
+      dPoP: { enabled: true, nonceSecret: dpopNonceSecret, requireNonce: () => true, allowReplay: false },
+      resourceIndicators: resourceIndicators(resources, signingAlgs),
+      registration: {
+        enabled: true,
+        initialAccessToken: !config.openRegistration,
+        idFactory: () => newClientId(),
+        secretFactory: () => generateClientSecret(),
+        issueRegistrationAccessToken: true,
+      },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      backchannelLogout: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true },
@@ -77,9 +122,10 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     renderError: pages.renderError,
     rotateRefreshToken: rotateRefreshTokenPolicy(config.rotateConfidentialRefreshTokens),
     ttl: {
-      AccessToken: ttl.accessToken,
+      // An API's own lifetime (gatehouse resource create --ttl) wins over the server-wide one.
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,
-      ClientCredentials: ttl.clientCredentials,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl.clientCredentials,
       DeviceCode: ttl.deviceCode,
       IdToken: ttl.idToken,
       RefreshToken: ttl.refreshToken,

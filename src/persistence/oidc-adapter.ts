@@ -6,6 +6,8 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
 import { hashId, seal, unseal } from './sealing.js';
 import { retentionCutoff } from './retention.js';
+import { hashClientSecret, isHashedSecret } from '../oidc/client-secrets.js';
+import { Clients } from '../clients/clients.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
 function expiresAtFor(expiresIn: number | undefined): Date | null {
@@ -56,10 +58,17 @@ abstract class BaseAdapter implements Adapter {
   }
 }
 
-/** Dynamically registered clients; static clients never reach the adapter. */
+/**
+ * Clients as oidc-provider loads them, and dynamically registered ones as it stores them. A new
+ * client's secret arrives in clear (the registration response shows it once); only its SHA-256 is
+ * stored, which is what the provider's secret comparison expects (see create-provider.ts).
+ */
 class ClientAdapter extends BaseAdapter {
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
-    const data = { name: payload.client_name ?? id, metadata: JSON.stringify(payload) };
+    const secret = typeof payload.client_secret === 'string' ? payload.client_secret : undefined;
+    const secretHash = secret === undefined ? null : isHashedSecret(secret) ? secret : hashClientSecret(secret);
+    const stored = secretHash === null ? payload : { ...payload, client_secret: secretHash };
+    const data = { name: payload.client_name ?? id, metadata: JSON.stringify(stored), secretHash };
     await this.db.client.upsert({ where: { id }, create: { id, ...data }, update: data });
   }
 
@@ -68,8 +77,9 @@ class ClientAdapter extends BaseAdapter {
     return row ? (JSON.parse(row.metadata) as AdapterPayload) : undefined;
   }
 
+  // A client deleting itself (RFC 7592) loses its grants and tokens, as with `gatehouse client delete`.
   async destroy(id: string): Promise<void> {
-    await this.db.client.deleteMany({ where: { id } });
+    await new Clients(this.db).delete(id);
   }
 
   // Clients belong to no grant.
@@ -165,6 +175,7 @@ class PayloadAdapter extends BaseAdapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const data = {
       grantId: payload.grantId ?? null,
+      clientId: payload.clientId ?? null,
       ...secondaryLookup(this.name, id, payload),
       payload: seal(id, this.name, JSON.stringify(payload)),
       expiresAt: expiresAtFor(expiresIn),

@@ -246,10 +246,12 @@ describe('gatehouse client', () => {
   });
 });
 
-describe('gatehouse client with API_SCOPES', () => {
+describe('gatehouse client with stored APIs', () => {
   let cli: CliSandbox;
   before(async () => {
-    cli = await createSandbox({ API_SCOPES: 'reports orders:write' });
+    cli = await createSandbox();
+    await cli.json(['resource', 'create', '--identifier', 'https://reports.example.com', '--scope', 'reports']);
+    await cli.json(['resource', 'create', '--identifier', 'https://orders.example.com', '--scope', 'orders:write']);
   });
   after(async () => cli?.close());
 

@@ -18,7 +18,7 @@ describe('gatehouse', () => {
       assert.equal(result.code, 0);
       assert.equal(result.stderr, '');
       assert.match(result.stdout, /^Usage: gatehouse <group> <command>/);
-      for (const group of ['user', 'client', 'keys']) assert.match(result.stdout, new RegExp(`\\n  ${group} `));
+      for (const group of ['user', 'client', 'resource', 'iat', 'keys']) assert.match(result.stdout, new RegExp(`\\n  ${group} `));
     }
     assert.equal(existsSync(cli.databaseFile), false);
   });
@@ -27,6 +27,8 @@ describe('gatehouse', () => {
     const expected: Record<string, string[]> = {
       user: ['create', 'list', 'delete', 'set-password'],
       client: ['create', 'list', 'show', 'delete', 'rotate-secret'],
+      resource: ['create', 'list', 'delete'],
+      iat: ['create'],
       keys: ['list', 'rotate'],
     };
     for (const [group, commands] of Object.entries(expected)) {

@@ -3,6 +3,8 @@
 // The database stays open here the whole time, as a running server keeps it, so this also checks
 // that CLI commands work beside a server.
 import { after, before, describe, test } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type Provider from 'oidc-provider';
 import { loadConfig } from '../../src/config/env.js';
@@ -10,6 +12,10 @@ import { createProvider } from '../../src/oidc/create-provider.js';
 import { createAdapterFactory } from '../../src/persistence/oidc-adapter.js';
 import { openDatabase, type Database } from '../../src/persistence/prisma-client.js';
 import { loadSigningKeys } from '../../src/keys/signing-keys.js';
+import { loadDpopNonceSecret } from '../../src/keys/dpop-nonce-secret.js';
+import { signingAlgorithms } from '../../src/keys/signing-algorithms.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { Resources } from '../../src/resources/resources.js';
 import { createSandbox, type CliSandbox } from './harness.js';
 
 type LoadedClient = {
@@ -20,6 +26,7 @@ type LoadedClient = {
   redirectUris: string[];
   clientAuthMethod: string;
   scope?: string;
+  api_scope?: string;
   compareClientSecret(secret: string): Promise<boolean> | boolean;
 };
 
@@ -29,16 +36,21 @@ describe('clients created by the CLI load in oidc-provider', () => {
   let provider: Provider;
 
   before(async () => {
-    cli = await createSandbox({ API_SCOPES: 'reports:read reports:write' });
-    await cli.json(['user', 'list']); // migrates the fresh database
+    cli = await createSandbox();
+    await cli.json(['resource', 'create', '--identifier', 'https://reports.example.com', '--scope', 'reports:read reports:write']);
     db = await openDatabase(cli.databaseUrl);
     const config = loadConfig(cli.env);
+    const jwks = await loadSigningKeys(db, 3600);
     provider = createProvider(db, {
       config,
+      log: createLogger('silent'),
       adapter: createAdapterFactory(db),
       findAccount: async () => undefined,
-      jwks: await loadSigningKeys(db, 3600),
+      jwks,
       cookieKeys: ['a-cookie-key-that-is-long-enough-000'],
+      resources: new Resources(db),
+      signingAlgs: signingAlgorithms(jwks),
+      dpopNonceSecret: await loadDpopNonceSecret(db),
     });
   });
   after(async () => {
@@ -122,14 +134,34 @@ describe('clients created by the CLI load in oidc-provider', () => {
     assert.deepEqual(client.redirectUris, []);
   });
 
-  test('clients with API scopes from API_SCOPES', async () => {
+  test('clients with the scopes of a stored API', async () => {
     const job = await cli.json(['client', 'create', '--name', 'Exporter', '--grant', 'client_credentials', '--scope', 'reports:read']);
-    assert.equal((await find(job.client_id)).scope, 'reports:read');
+    const loadedJob = await find(job.client_id);
+    assert.equal(loadedJob.scope, undefined);
+    assert.equal(loadedJob.api_scope, 'reports:read');
     const web = await cli.json([
       'client', 'create', '--name', 'Dashboard', '--grant', 'authorization_code', '--redirect-uri', 'https://dash.example.com/cb',
       '--scope', 'openid reports:read reports:write',
     ]);
-    assert.equal((await find(web.client_id)).scope, 'openid reports:read reports:write');
+    const loadedWeb = await find(web.client_id);
+    assert.equal(loadedWeb.scope, 'openid');
+    assert.equal(loadedWeb.api_scope, 'reports:read reports:write');
+  });
+
+  test('clients with private_key_jwt, DPoP, PAR and back-channel logout', async () => {
+    const jwks = JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] });
+    const file = join(cli.dir, 'client-jwks.json');
+    await writeFile(file, jwks);
+    const created = await cli.json([
+      'client', 'create', '--name', 'Strict', '--grant', 'authorization_code', '--redirect-uri', 'https://strict.example.com/cb',
+      '--jwks', file, '--require-dpop', '--require-par', '--backchannel-logout-uri', 'https://strict.example.com/logout',
+    ]);
+    assert.equal(created.client_secret, undefined, 'a private_key_jwt client gets no secret');
+    const client = (await find(created.client_id)) as LoadedClient & Record<string, unknown>;
+    assert.equal(client.clientAuthMethod, 'private_key_jwt');
+    assert.equal(client.dpopBoundAccessTokens, true);
+    assert.equal(client.requirePushedAuthorizationRequests, true);
+    assert.equal(client.backchannelLogoutUri, 'https://strict.example.com/logout');
   });
 
   test('a device-only public client, with and without refresh tokens', async () => {

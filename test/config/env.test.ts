@@ -11,7 +11,8 @@ test('defaults: port 3000, issuer on localhost, embedded SQLite, OWASP argon2id 
   assert.equal(config.databaseUrl, 'file:./data/gatehouse.db');
   assert.deepEqual(config.argon2, { memoryKiB: 19456, timeCost: 2, parallelism: 1 });
   assert.equal(config.jwks, undefined);
-  assert.deepEqual(config.apiScopes, []);
+  assert.equal(config.openRegistration, false);
+  assert.equal(config.registrationRateLimit, 10);
 });
 
 test('the issuer follows PORT unless ISSUER is set', () => {
@@ -41,8 +42,10 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ COOKIE_KEYS: 'short' }, /^COOKIE_KEYS /],
     [{ TRUST_PROXY: 'maybe' }, /^TRUST_PROXY /],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL /],
-    [{ API_SCOPES: 'openid' }, /^API_SCOPES/],
-    [{ API_SCOPES: 'bad"scope' }, /^API_SCOPES/],
+    [{ API_SCOPES: 'orders:read' }, /^API_SCOPES is no longer read: register each API with `gatehouse resource create/],
+    [{ OPEN_REGISTRATION: 'sometimes' }, /^OPEN_REGISTRATION /],
+    [{ REGISTRATION_RATE_LIMIT: '0' }, /^REGISTRATION_RATE_LIMIT /],
+    [{ ALLOW_PRIVATE_NETWORK_FETCH: 'please' }, /^ALLOW_PRIVATE_NETWORK_FETCH /],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));

@@ -1,5 +1,5 @@
 // Client Credentials for back-end services, plus introspection and revocation as resource servers
-// use them.
+// use them, with an API whose tokens are opaque.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
@@ -13,7 +13,8 @@ describe('client credentials, introspection and revocation', () => {
   let resourceServer: CreatedClient;
 
   before(async () => {
-    gh = await startGatehouse({ API_SCOPES: 'reports:read reports:write' });
+    gh = await startGatehouse();
+    await gh.cliJson(['resource', 'create', '--identifier', 'https://reports.example.com', '--scope', 'reports:read reports:write', '--format', 'opaque']);
     service = await createClient(gh, ['--name', 'Nightly job', '--grant', 'client_credentials', '--scope', 'reports:read']);
     resourceServer = await createClient(gh, ['--name', 'Reports API', '--grant', 'client_credentials']);
   });
@@ -57,6 +58,7 @@ describe('client credentials, introspection and revocation', () => {
     assert.equal(active.active, true);
     assert.equal(active.client_id, service.client_id);
     assert.equal(active.scope, 'reports:read');
+    assert.equal(active.aud, 'https://reports.example.com', 'scope=reports:read alone selects the API that defines it');
     assert.equal(active.iss, gh.issuer);
     assert.ok(typeof active.exp === 'number');
 
@@ -74,6 +76,15 @@ describe('client credentials, introspection and revocation', () => {
     });
     assert.equal(response.status, 400);
     assert.equal(((await response.json()) as { error: string }).error, 'invalid_request');
+  });
+
+  test('deleting a client with the CLI ends its client credentials tokens', async () => {
+    const doomed = await createClient(gh, ['--name', 'Doomed job', '--grant', 'client_credentials', '--scope', 'reports:read']);
+    const { access_token: token } = await oidc.clientCredentialsGrant(await relyingParty(gh, doomed), { scope: 'reports:read' });
+    const rs = await relyingParty(gh, resourceServer);
+    assert.equal((await oidc.tokenIntrospection(rs, token)).active, true);
+    await gh.cliJson(['client', 'delete', doomed.client_id]);
+    assert.equal((await oidc.tokenIntrospection(rs, token)).active, false);
   });
 
   test('public clients learn nothing from introspection', async () => {
