@@ -7,15 +7,17 @@ import { ConfigError, loadConfig } from '../config/env.js';
 import { loadEnvFile } from '../config/env-file.js';
 import { UserInputError } from '../accounts/users.js';
 import { ClientInputError } from '../clients/validate-client.js';
+import { KeyDecryptionError } from '../keys/key-encryption.js';
 import type { Database } from '../persistence/prisma-client.js';
 import type { Action, Command, CommandGroup } from './command.js';
 import { CliError, createOutput, usageError } from './output.js';
 import { userCommands } from './users.js';
 import { clientCommands } from './clients.js';
 import { keyCommands } from './keys.js';
+import { auditCommands } from './audit.js';
 import { openMigratedDatabase } from './database.js';
 
-const GROUPS: CommandGroup[] = [userCommands, clientCommands, keyCommands];
+const GROUPS: CommandGroup[] = [userCommands, clientCommands, keyCommands, auditCommands];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -142,6 +144,7 @@ function exitCodeAndMessage(error: unknown): [number, string] {
   if (error instanceof CliError) return [error.exitCode, error.message];
   if (error instanceof UserInputError || error instanceof ClientInputError) return [2, error.message];
   if (error instanceof ConfigError) return [2, `configuration error: ${error.message}`];
+  if (error instanceof KeyDecryptionError) return [1, error.message];
   // P2002: a unique constraint lost a race with a concurrent create.
   if ((error as { code?: unknown })?.code === 'P2002') return [1, 'already exists'];
   return [1, oneLine(error)];

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/env.js';
 import { createProvider } from '../../src/oidc/create-provider.js';
 import { createAdapterFactory } from '../../src/persistence/oidc-adapter.js';
 import { openDatabase, type Database } from '../../src/persistence/prisma-client.js';
+import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadSigningKeys } from '../../src/keys/signing-keys.js';
 import { createSandbox, type CliSandbox } from './harness.js';
 
@@ -39,6 +40,7 @@ describe('clients created by the CLI load in oidc-provider', () => {
       findAccount: async () => undefined,
       jwks: await loadSigningKeys(db, 3600),
       cookieKeys: ['a-cookie-key-that-is-long-enough-000'],
+      audit: new AuditLog(db),
     });
   });
   after(async () => {
