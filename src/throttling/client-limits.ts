@@ -3,9 +3,10 @@
 //
 // Runs in front of oidc-provider, so it must learn the client id before the provider does: from
 // HTTP Basic credentials or from the form body, which it reads (bounded) and hands on to the
-// provider. It only *checks* the claimed client's counters there; a request *counts* against the
-// client after the provider authenticated it, so nobody can use up another client's limit by
-// sending its client_id; failed or anonymous requests count against their IP instead.
+// provider. The request counts against the client it names up front (so a burst of concurrent
+// requests cannot slip past the limit); when the provider then fails to authenticate that client,
+// the point is given back and counted against the IP instead, so nobody can use up another
+// client's limit by sending its client_id.
 import type { Context, Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimitSettings } from '../config/env.js';
@@ -107,20 +108,19 @@ export function clientRateLimits(db: Database, settings: RateLimitSettings, audi
     const quotaKey = client ? `${client.id}:${utcDay(now)}` : '';
     if (client) {
       const limit = client.rateLimit ?? settings.clientPerSecond;
-      const rate = await perSecond.get(client.id);
-      if (rate && rate.consumedPoints >= limit) {
-        if (rate.consumedPoints === limit) {
-          await perSecond.penalty(client.id);
+      const rate = await perSecond.penalty(client.id);
+      if (rate.consumedPoints > limit) {
+        if (rate.consumedPoints === limit + 1) {
           await audit.record({ type: 'rate_limit.exceeded', clientId: client.id, ...origin, detail: { limit: 'rate', per_second: limit } });
         }
         refuse(ctx, retryAfterSeconds(rate.msBeforeNext), 'slow_down', `client rate limit of ${limit} requests per second exceeded`);
         return;
       }
       if (client.dailyQuota !== null) {
-        const used = await perDay.get(quotaKey);
-        if (used && used.consumedPoints >= client.dailyQuota) {
-          if (used.consumedPoints === client.dailyQuota) {
-            await perDay.penalty(quotaKey);
+        const used = await perDay.penalty(quotaKey);
+        if (used.consumedPoints > client.dailyQuota) {
+          await perSecond.reward(client.id);
+          if (used.consumedPoints === client.dailyQuota + 1) {
             await audit.record({ type: 'rate_limit.exceeded', clientId: client.id, ...origin, detail: { limit: 'quota', per_day: client.dailyQuota } });
           }
           refuse(ctx, secondsToUtcMidnight(now), 'invalid_request', `client daily quota of ${client.dailyQuota} requests exhausted; it resets at 00:00 UTC`);
@@ -134,10 +134,12 @@ export function clientRateLimits(db: Database, settings: RateLimitSettings, audi
     } finally {
       const authenticated = ctx.oidc?.client?.clientId;
       const rejected = ctx.status === 401 || (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client';
-      if (authenticated && !rejected) {
-        await perSecond.penalty(authenticated);
-        if (client?.id === authenticated && client.dailyQuota !== null) await perDay.penalty(quotaKey);
-      } else {
+      if (!authenticated || rejected || authenticated !== client?.id) {
+        // Counted up front against the client it named; it did not prove to be that client.
+        if (client) {
+          await perSecond.reward(client.id);
+          if (client.dailyQuota !== null) await perDay.reward(quotaKey);
+        }
         await perIp.penalty(origin.ip);
       }
     }
