@@ -205,7 +205,8 @@ describe('gatehouse client', () => {
   test('rotate-secret shows a new secret once and replaces the stored hash', async () => {
     const created = await cli.json(['client', 'create', '--name', 'Rotating', '--grant', 'client_credentials']);
     const rotated = await cli.json(['client', 'rotate-secret', created.client_id]);
-    assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret']);
+    assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret', 'previous_secret_expires_at']);
+    assert.equal(rotated.previous_secret_expires_at, null, 'without --grace the old secret has no grace period');
     assert.equal(rotated.client_id, created.client_id);
     assert.notEqual(rotated.client_secret, created.client_secret);
 
