@@ -141,8 +141,20 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const client = await findClient(clientsOf(ctx), id);
-          ctx.out.result(describe(client), details(client));
+          const clients = clientsOf(ctx);
+          const client = await findClient(clients, id);
+          const limits = await clients.limits(id);
+          const { rateLimits } = ctx.config;
+          const shown = limits ? describeLimits(limits, rateLimits.clientPerSecond, rateLimits.disabled) : undefined;
+          ctx.out.result({ ...describe(client), ...(shown ? { limits: shown } : {}) }, [
+            ...details(client),
+            ...(shown
+              ? [
+                `rate limit:                ${shown.rate_limit_per_second}/s${shown.rate_limit_is_default ? ' (server default)' : ''}`,
+                `daily quota:               ${shown.daily_quota === null ? 'none' : `${shown.daily_quota}/day`}`,
+              ]
+              : []),
+          ]);
         };
       },
     },
