@@ -46,7 +46,7 @@ function secretLines(secret: string): string[] {
 }
 
 function clientsOf(ctx: CommandContext): Clients {
-  return new Clients(ctx.db, { apiScopes: ctx.config.apiScopes });
+  return new Clients(ctx.db, { apiScopes: ctx.config.apiScopes }, ctx.config.clientSecretPepper);
 }
 
 /** Operator actions are audited like the server's events; the actor is the command line. */

@@ -65,14 +65,19 @@ function newClientId(): string {
 }
 
 export class Clients {
-  constructor(private readonly db: Database, private readonly policy: ClientPolicy = {}) {}
+  constructor(
+    private readonly db: Database,
+    private readonly policy: ClientPolicy = {},
+    /** CLIENT_SECRET_PEPPER: new secrets are hashed with HMAC-SHA-256 under it. */
+    private readonly pepper?: string,
+  ) {}
 
   /** Validates and stores a client; throws ClientInputError for metadata Gatehouse refuses. */
   async create(request: ClientRequest): Promise<ClientWithSecret> {
     const profile = validateClientRequest(request, this.policy);
     const id = newClientId();
     const secret = profile.token_endpoint_auth_method === 'none' ? undefined : generateClientSecret();
-    const secretHash = secret === undefined ? null : hashClientSecret(secret);
+    const secretHash = secret === undefined ? null : hashClientSecret(secret, this.pepper);
     const metadata: StoredMetadata = {
       client_id: id,
       ...profile,
@@ -127,7 +132,7 @@ export class Clients {
         throw new ClientInputError(`client ${id} is a public client and has no secret to rotate`);
       }
       const secret = generateClientSecret();
-      const secretHash = hashClientSecret(secret);
+      const secretHash = hashClientSecret(secret, this.pepper);
       const updated = await tx.client.update({
         where: { id },
         data: {

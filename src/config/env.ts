@@ -45,6 +45,8 @@ export interface Config {
   rateLimits: RateLimitSettings;
   /** Encrypts private signing keys stored in the database when set. */
   keyEncryptionSecret: string | undefined;
+  /** Keys the hashes of client secrets (HMAC-SHA-256) when set. */
+  clientSecretPepper: string | undefined;
   auditRetentionDays: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
 }
@@ -170,9 +172,10 @@ function parseApiScopes(raw: string | undefined): string[] {
   return scopes;
 }
 
-function parseKeyEncryptionSecret(raw: string | undefined): string | undefined {
+function parseServerSecret(env: Env, name: string): string | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (raw.length < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET must be at least 32 characters (e.g. openssl rand -base64 32)');
+  if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters (e.g. openssl rand -base64 32)`);
   return raw;
 }
 
@@ -229,7 +232,8 @@ export function loadConfig(env: Env = process.env): Config {
       clientPerSecond: integer(env, 'RATE_LIMIT_CLIENT_PER_SECOND', 50, 1, 1000000),
       ipPerSecond: integer(env, 'RATE_LIMIT_IP_PER_SECOND', 20, 1, 1000000),
     },
-    keyEncryptionSecret: parseKeyEncryptionSecret(env.KEY_ENCRYPTION_SECRET),
+    keyEncryptionSecret: parseServerSecret(env, 'KEY_ENCRYPTION_SECRET'),
+    clientSecretPepper: parseServerSecret(env, 'CLIENT_SECRET_PEPPER'),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,
   };

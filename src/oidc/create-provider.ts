@@ -15,18 +15,19 @@ export function createProvider(db: Database, deps: ProviderDependencies & { conf
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
 
   // Stored clients carry a SHA-256 of their secret in `client_secret`; compare against that.
+  const pepper = deps.config.clientSecretPepper;
   // After `rotate-secret --grace`, the previous secret also matches until its expiry.
   const clientPrototype = provider.Client.prototype as unknown as {
     compareClientSecret(actual: string): Promise<boolean>;
   };
   clientPrototype.compareClientSecret = async function compareHashed(this: { clientId: string; clientSecret?: string }, actual: string) {
-    if (clientSecretMatches(this.clientSecret, actual)) return true;
+    if (clientSecretMatches(this.clientSecret, actual, pepper)) return true;
     const row = await db.client.findUnique({
       where: { id: this.clientId },
       select: { previousSecretHash: true, previousSecretExpiresAt: true },
     });
     if (!row?.previousSecretHash || !row.previousSecretExpiresAt || row.previousSecretExpiresAt <= new Date()) return false;
-    return clientSecretMatches(row.previousSecretHash, actual);
+    return clientSecretMatches(row.previousSecretHash, actual, pepper);
   };
 
   if (!deps.config.rateLimits.disabled) provider.use(clientRateLimits(db, deps.config.rateLimits, deps.audit));

@@ -61,6 +61,7 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ RATE_LIMIT_IP_PER_SECOND: '1.5' }, /^RATE_LIMIT_IP_PER_SECOND /],
     [{ KEY_ENCRYPTION_SECRET: 'too-short' }, /^KEY_ENCRYPTION_SECRET /],
     [{ AUDIT_RETENTION_DAYS: '0' }, /^AUDIT_RETENTION_DAYS /],
+    [{ CLIENT_SECRET_PEPPER: 'pepper' }, /^CLIENT_SECRET_PEPPER /],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
