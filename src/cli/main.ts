@@ -47,7 +47,7 @@ function mainUsage(): string {
   return [
     'Usage: gatehouse <group> <command> [options]',
     '',
-    'Manages a Gatehouse server\'s users, clients and signing keys. Reads the same environment as the',
+    'Manages a Gatehouse server\'s users, clients, signing keys and audit trail. Reads the same environment as the',
     'server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies pending migrations first.',
     '',
     'Groups:',
