@@ -18,6 +18,10 @@ import { createProvider } from './oidc/create-provider.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logging/logger.js';
+import { AuditLog } from './audit/audit-log.js';
+import { wireProviderEvents } from './audit/provider-events.js';
+import { UsageMeter } from './usage/usage-meter.js';
+import { LoginThrottle } from './throttling/login-throttle.js';
 
 export interface RunningServer {
   server: Server;
@@ -34,7 +38,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const users = new Users(db, new PasswordHasher(config.argon2));
   const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
   const resources = new Resources(db);
-  const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await resources.longestTtl()));
+  const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await resources.longestTtl()), new Date(), config.keyEncryptionSecret);
+  const audit = new AuditLog(db, (error) => log.error('audit write failed', error));
   const provider = createProvider(db, {
     config,
     log,
@@ -45,17 +50,20 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     resources,
     signingAlgs: signingAlgorithms(jwks),
     dpopNonceSecret: await loadDpopNonceSecret(db),
+    audit,
   });
+  wireProviderEvents(provider, audit, new UsageMeter(db), (error) => log.error('usage metering failed', error));
   provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));
 
-  const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0] });
+  const throttle = new LoginThrottle(db, config.loginThrottle);
+  const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0], throttle, audit });
   const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error, resources });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, (error) => log.error('sweep failed', error));
+  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, config.auditRetentionDays, (error) => log.error('sweep failed', error));
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

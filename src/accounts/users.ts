@@ -80,13 +80,19 @@ export class Users {
 
   /** Returns the user when the password matches, spending equal time whether or not the email exists. */
   async authenticate(email: string, password: string): Promise<User | null> {
+    const outcome = await this.check(email, password);
+    return 'user' in outcome ? outcome.user : null;
+  }
+
+  /** Like authenticate, but says why a sign-in failed, for the audit trail (never for the user). */
+  async check(email: string, password: string): Promise<{ user: User } | { failure: 'unknown_account' } | { failure: 'wrong_password'; accountId: string }> {
     const row = await this.db.user.findUnique({ where: { email: normaliseEmail(email) } });
     if (!row || password.length > 1024) {
       await this.hasher.verifyAgainstNothing(password.slice(0, 1024));
-      return null;
+      return row ? { failure: 'wrong_password', accountId: row.id } : { failure: 'unknown_account' };
     }
-    if (!(await this.hasher.verify(row.passwordHash, password))) return null;
+    if (!(await this.hasher.verify(row.passwordHash, password))) return { failure: 'wrong_password', accountId: row.id };
     const { passwordHash: _hash, ...user } = row;
-    return user;
+    return { user };
   }
 }

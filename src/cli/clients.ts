@@ -1,8 +1,11 @@
 // `gatehouse client ...`: OAuth clients. Secrets are printed once, at creation or rotation, and
 // exist nowhere afterwards; every other command shows metadata only.
 import { readFile } from 'node:fs/promises';
-import { Clients, usesSecret, type ClientView } from '../clients/clients.js';
+import { Clients, usesSecret, type ClientLimits, type ClientView } from '../clients/clients.js';
 import { Resources } from '../resources/resources.js';
+import { AuditLog, type AuditEventType } from '../audit/audit-log.js';
+import { UsageMeter } from '../usage/usage-meter.js';
+import { parseDuration, parseRate } from './quantities.js';
 import {
   flag, optionalString, requiredString, stringList, type CommandContext, type CommandGroup,
 } from './command.js';
@@ -55,7 +58,7 @@ function secretLines(secret: string): string[] {
 }
 
 async function clientsOf(ctx: CommandContext): Promise<Clients> {
-  return new Clients(ctx.db, { apiScopes: await new Resources(ctx.db).allScopes() });
+  return new Clients(ctx.db, { apiScopes: await new Resources(ctx.db).allScopes() }, ctx.config.clientSecretPepper);
 }
 
 /** The client's public keys from a JWKS file, read before anything is stored. */
@@ -71,6 +74,20 @@ async function readJwksFile(path: string): Promise<unknown> {
   } catch {
     throw usageError(`--jwks file "${path}" is not JSON`);
   }
+}
+
+/** Operator actions are audited like the server's events; the actor is the command line. */
+function auditCli(ctx: CommandContext, type: AuditEventType, clientId: string, detail: Record<string, string | number | boolean> = {}): Promise<void> {
+  return new AuditLog(ctx.db).record({ type, clientId, userAgent: 'gatehouse-cli', detail });
+}
+
+function describeLimits(limits: ClientLimits, defaultRate: number, rateLimitsOff: boolean) {
+  return {
+    rate_limit_per_second: limits.rateLimit ?? defaultRate,
+    rate_limit_is_default: limits.rateLimit === null,
+    daily_quota: limits.dailyQuota,
+    rate_limits_disabled: rateLimitsOff,
+  };
 }
 
 async function findClient(clients: Clients, id: string): Promise<ClientView> {
@@ -129,6 +146,7 @@ export const clientCommands: CommandGroup = {
         return async (ctx) => {
           const jwks = jwksFile === undefined ? {} : { jwks: await readJwksFile(jwksFile) };
           const { client, clientSecret } = await (await clientsOf(ctx)).create({ ...request, ...jwks });
+          await auditCli(ctx, 'client.created', client.client_id, { name: client.client_name });
           ctx.out.result(
             { ...describe(client), ...(clientSecret === undefined ? {} : { client_secret: clientSecret }) },
             [`Created ${kind(client)} client`, ...details(client), ...(clientSecret === undefined ? [] : secretLines(clientSecret))],
@@ -165,8 +183,20 @@ export const clientCommands: CommandGroup = {
       positionals: ['CLIENT_ID'],
       prepare(_values, [id]) {
         return async (ctx) => {
-          const client = await findClient(await clientsOf(ctx), id);
-          ctx.out.result(describe(client), details(client));
+          const clients = await clientsOf(ctx);
+          const client = await findClient(clients, id);
+          const limits = await clients.limits(id);
+          const { rateLimits } = ctx.config;
+          const shown = limits ? describeLimits(limits, rateLimits.clientPerSecond, rateLimits.disabled) : undefined;
+          ctx.out.result({ ...describe(client), ...(shown ? { limits: shown } : {}) }, [
+            ...details(client),
+            ...(shown
+              ? [
+                `rate limit:                ${shown.rate_limit_per_second}/s${shown.rate_limit_is_default ? ' (server default)' : ''}`,
+                `daily quota:               ${shown.daily_quota === null ? 'none' : `${shown.daily_quota}/day`}`,
+              ]
+              : []),
+          ]);
         };
       },
     },
@@ -180,6 +210,7 @@ export const clientCommands: CommandGroup = {
         return async (ctx) => {
           const revoked = await (await clientsOf(ctx)).delete(id);
           if (!revoked) throw failure(`no client with id "${id}"`);
+          await auditCli(ctx, 'client.deleted', id, { grants_revoked: revoked.grants });
           ctx.out.result(
             {
               client_id: id,
@@ -194,11 +225,15 @@ export const clientCommands: CommandGroup = {
     },
 
     'rotate-secret': {
-      synopsis: 'CLIENT_ID',
-      description: 'Give a confidential client a new secret; the old one stops working immediately',
-      options: {},
+      synopsis: 'CLIENT_ID [--grace DURATION]',
+      description:
+        'Give a confidential client a new secret. The old one stops working immediately, or after '
+        + '--grace (e.g. 24h, at most 30d) so services can switch without downtime',
+      options: { grace: { type: 'string' } },
       positionals: ['CLIENT_ID'],
-      prepare(_values, [id]) {
+      prepare(values, [id]) {
+        const graceRaw = optionalString(values, 'grace');
+        const graceSeconds = graceRaw === undefined ? 0 : parseDuration('--grace', graceRaw, 30 * 86_400);
         return async (ctx) => {
           const clients = await clientsOf(ctx);
           const client = await findClient(clients, id);
@@ -206,11 +241,76 @@ export const clientCommands: CommandGroup = {
             const why = client.token_endpoint_auth_method === 'none' ? 'is a public client' : `authenticates with ${client.token_endpoint_auth_method}`;
             throw failure(`client ${id} ${why} and has no secret`);
           }
-          const rotated = await clients.rotateSecret(id);
+          const now = new Date();
+          const rotated = await clients.rotateSecret(id, graceSeconds, now);
           if (!rotated?.clientSecret) throw failure(`no client with id "${id}"`);
+          await auditCli(ctx, 'client.secret_rotated', id, { grace_seconds: graceSeconds });
+          const oldUntil = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
           ctx.out.result(
-            { client_id: id, client_secret: rotated.clientSecret },
-            [`Rotated the secret of client ${id}; the old secret no longer works.`, ...secretLines(rotated.clientSecret)],
+            { client_id: id, client_secret: rotated.clientSecret, previous_secret_expires_at: oldUntil?.toISOString() ?? null },
+            [
+              oldUntil
+                ? `Rotated the secret of client ${id}; the old secret keeps working until ${formatDate(oldUntil)}.`
+                : `Rotated the secret of client ${id}; the old secret no longer works.`,
+              ...secretLines(rotated.clientSecret),
+            ],
+          );
+        };
+      },
+    },
+
+    update: {
+      synopsis: 'CLIENT_ID [--rate-limit N/s|none] [--quota N/day|none]',
+      description:
+        'Set a client\'s request rate limit and daily quota at the token, device and introspection '
+        + 'endpoints ("none": back to the server default rate, no quota)',
+      options: { 'rate-limit': { type: 'string' }, quota: { type: 'string' } },
+      positionals: ['CLIENT_ID'],
+      prepare(values, [id]) {
+        const rateRaw = optionalString(values, 'rate-limit');
+        const quotaRaw = optionalString(values, 'quota');
+        if (rateRaw === undefined && quotaRaw === undefined) throw usageError('give --rate-limit, --quota or both');
+        const rateLimit = rateRaw === undefined ? undefined : parseRate('--rate-limit', rateRaw, 's');
+        const dailyQuota = quotaRaw === undefined ? undefined : parseRate('--quota', quotaRaw, 'day');
+        return async (ctx) => {
+          const limits = await (await clientsOf(ctx)).updateLimits(id, { rateLimit, dailyQuota });
+          if (!limits) throw failure(`no client with id "${id}"`);
+          await auditCli(ctx, 'client.updated', id, {
+            rate_limit: limits.rateLimit ?? 'default',
+            daily_quota: limits.dailyQuota ?? 'none',
+          });
+          const { rateLimits } = ctx.config;
+          const shown = describeLimits(limits, rateLimits.clientPerSecond, rateLimits.disabled);
+          ctx.out.result({ client_id: id, ...shown }, [
+            `Updated client ${id}:`,
+            `rate limit:   ${shown.rate_limit_per_second}/s${shown.rate_limit_is_default ? ' (server default)' : ''}`,
+            `daily quota:  ${shown.daily_quota === null ? 'none' : `${shown.daily_quota}/day`}`,
+            ...(rateLimits.disabled ? ['Note: RATE_LIMIT_DISABLED is set, so limits are not enforced.'] : []),
+          ]);
+        };
+      },
+    },
+
+    usage: {
+      synopsis: 'CLIENT_ID [--days N]',
+      description: 'Tokens issued to a client per UTC day and grant type, for the last N days (default 7)',
+      options: { days: { type: 'string' } },
+      positionals: ['CLIENT_ID'],
+      prepare(values, [id]) {
+        const daysRaw = optionalString(values, 'days') ?? '7';
+        if (!/^\d{1,4}$/.test(daysRaw) || Number(daysRaw) < 1 || Number(daysRaw) > 3660) {
+          throw usageError(`--days must be a whole number from 1 to 3660, got "${daysRaw}"`);
+        }
+        const days = Number(daysRaw);
+        return async (ctx) => {
+          await findClient(await clientsOf(ctx), id);
+          const rows = await new UsageMeter(ctx.db).report(id, days);
+          const total = rows.reduce((sum, row) => sum + row.count, 0);
+          ctx.out.result(
+            { client_id: id, days, total, usage: rows.map((r) => ({ day: r.day, grant_type: r.grantType, tokens: r.count })) },
+            rows.length === 0
+              ? `No tokens issued to client ${id} in the last ${days} day(s).`
+              : [...table(['DAY', 'GRANT TYPE', 'TOKENS'], rows.map((r) => [r.day, r.grantType, String(r.count)])), `total: ${total}`],
           );
         };
       },

@@ -1,6 +1,7 @@
 // `gatehouse keys ...`: the keys tokens are signed with. The server loads keys at start-up, so a
 // rotation takes effect at the next start; retired keys stay in the JWKS until every token they
 // signed has expired, so relying parties can still verify those tokens.
+import { AuditLog } from '../audit/audit-log.js';
 import { listSigningKeys, retiredKeyLifetime, rotateSigningKeys, type StoredKey } from '../keys/signing-keys.js';
 import type { Config } from '../config/env.js';
 import { Resources } from '../resources/resources.js';
@@ -63,8 +64,11 @@ export const keyCommands: CommandGroup = {
           refuseWhenOperatorKeys(ctx.config);
           const keepForSeconds = retiredKeyLifetime(ctx.config.ttl, await new Resources(ctx.db).longestTtl());
           const before = new Set((await listSigningKeys(ctx.db)).filter((k) => !k.retiredAt).map((k) => k.kid));
-          const keys = await rotateSigningKeys(ctx.db);
+          const keys = await rotateSigningKeys(ctx.db, new Date(), ctx.config.keyEncryptionSecret);
           const created = keys.filter((k) => !k.retiredAt && !before.has(k.kid));
+          await new AuditLog(ctx.db).record({
+            type: 'keys.rotated', userAgent: 'gatehouse-cli', detail: { created: created.map((k) => k.kid).join(' ') },
+          });
           ctx.out.result(
             {
               created: created.map((k) => k.kid),

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../config/env.js';
 import { loadEnvFile } from '../config/env-file.js';
 import { UserInputError } from '../accounts/users.js';
 import { ClientInputError } from '../clients/validate-client.js';
+import { KeyDecryptionError } from '../keys/key-encryption.js';
 import type { Database } from '../persistence/prisma-client.js';
 import type { Action, Command, CommandGroup } from './command.js';
 import { CliError, createOutput, usageError } from './output.js';
@@ -16,9 +17,10 @@ import { keyCommands } from './keys.js';
 import { resourceCommands } from './resources.js';
 import { iatCommands } from './initial-access-tokens.js';
 import { ResourceExistsError, ResourceInputError } from '../resources/resources.js';
+import { auditCommands } from './audit.js';
 import { openMigratedDatabase } from './database.js';
 
-const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, iatCommands, keyCommands];
+const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, iatCommands, keyCommands, auditCommands];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -48,7 +50,7 @@ function mainUsage(): string {
   return [
     'Usage: gatehouse <group> <command> [options]',
     '',
-    'Manages a Gatehouse server\'s users, clients, APIs, registration tokens and signing keys. Reads the same environment as the',
+    'Manages a Gatehouse server\'s users, clients, APIs, registration tokens, signing keys and audit trail. Reads the same environment as the',
     'server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies pending migrations first.',
     '',
     'Groups:',
@@ -146,6 +148,7 @@ function exitCodeAndMessage(error: unknown): [number, string] {
   if (error instanceof UserInputError || error instanceof ClientInputError || error instanceof ResourceInputError) return [2, error.message];
   if (error instanceof ResourceExistsError) return [1, error.message];
   if (error instanceof ConfigError) return [2, `configuration error: ${error.message}`];
+  if (error instanceof KeyDecryptionError) return [1, error.message];
   // P2002: a unique constraint lost a race with a concurrent create.
   if ((error as { code?: unknown })?.code === 'P2002') return [1, 'already exists'];
   return [1, oneLine(error)];

@@ -2,6 +2,8 @@
 import { PasswordHasher } from '../accounts/passwords.js';
 import { normaliseEmail, Users, type User } from '../accounts/users.js';
 import type { Database } from '../persistence/prisma-client.js';
+import { LoginThrottle } from '../throttling/login-throttle.js';
+import { AuditLog } from '../audit/audit-log.js';
 import {
   optionalString, passwordOptions, passwordSource, requiredString,
   type CommandContext, type CommandGroup,
@@ -47,7 +49,7 @@ async function revokeUserGrants(db: Database, accountId: string) {
 
 export const userCommands: CommandGroup = {
   name: 'user',
-  description: 'Create, list and delete users; set their passwords',
+  description: 'Create, list and delete users; set their passwords; clear sign-in lockouts',
   commands: {
     create: {
       synopsis: '--email EMAIL (--password PASSWORD | --password-stdin) [--name NAME]',
@@ -125,6 +127,25 @@ export const userCommands: CommandGroup = {
           const secret = await password(ctx);
           if (!(await users.setPassword(user.id, secret))) throw failure(`no user with id or email "${idOrEmail}"`);
           ctx.out.result({ id: user.id, email: user.email, password_changed: true }, `Changed the password of ${user.email}`);
+        };
+      },
+    },
+
+    unlock: {
+      synopsis: 'EMAIL',
+      description: 'Clear the failed sign-in count and any lockout of an account',
+      options: {},
+      positionals: ['EMAIL'],
+      prepare(_values, [email]) {
+        return async (ctx) => {
+          // Lockouts are kept per email, whether or not such a user exists, so unknown emails unlock too.
+          const cleared = await new LoginThrottle(ctx.db, ctx.config.loginThrottle).unlock(email);
+          const user = await usersOf(ctx).findByEmail(email);
+          await new AuditLog(ctx.db).record({ type: 'user.unlocked', accountId: user?.id, userAgent: 'gatehouse-cli', detail: { cleared } });
+          ctx.out.result(
+            { email: normaliseEmail(email), unlocked: true, had_failures: cleared },
+            cleared ? `Cleared the sign-in lockout of ${normaliseEmail(email)}` : `${normaliseEmail(email)} had no failed sign-ins to clear`,
+          );
         };
       },
     },

@@ -28,6 +28,15 @@ export interface RevokedCounts {
   grantTokens: number;
 }
 
+export interface ClientLimits {
+  /** Requests per second; null: the server default. */
+  rateLimit: number | null;
+  /** Requests per UTC day; null: unlimited. */
+  dailyQuota: number | null;
+  /** Until when the previous secret still works after a rotation with grace. */
+  previousSecretExpiresAt: Date | null;
+}
+
 type StoredMetadata = ClientProfile & { client_id: string; client_secret?: string };
 
 type ClientRow = { id: string; metadata: string; createdAt: Date; updatedAt: Date };
@@ -61,14 +70,19 @@ export function usesSecret(method: string): boolean {
 }
 
 export class Clients {
-  constructor(private readonly db: Database, private readonly policy: ClientPolicy = {}) {}
+  constructor(
+    private readonly db: Database,
+    private readonly policy: ClientPolicy = {},
+    /** CLIENT_SECRET_PEPPER: new secrets are hashed with HMAC-SHA-256 under it. */
+    private readonly pepper?: string,
+  ) {}
 
   /** Validates and stores a client; throws ClientInputError for metadata Gatehouse refuses. */
   async create(request: ClientRequest): Promise<ClientWithSecret> {
     const profile = validateClientRequest(request, this.policy);
     const id = newClientId();
     const secret = usesSecret(profile.token_endpoint_auth_method) ? generateClientSecret() : undefined;
-    const secretHash = secret === undefined ? null : hashClientSecret(secret);
+    const secretHash = secret === undefined ? null : hashClientSecret(secret, this.pepper);
     const metadata: StoredMetadata = {
       client_id: id,
       ...profile,
@@ -109,10 +123,12 @@ export class Clients {
   }
 
   /**
-   * Replaces a confidential client's secret. The old secret stops working at once: the provider
-   * re-reads the metadata on every lookup. Returns null when there is no such client.
+   * Replaces a confidential client's secret. Without a grace period the old secret stops working
+   * at once (the provider re-reads the metadata on every lookup); with one, the old secret's hash
+   * is kept and accepted until then, so services can roll over without downtime.
+   * Returns null when there is no such client.
    */
-  async rotateSecret(id: string): Promise<ClientWithSecret | null> {
+  async rotateSecret(id: string, graceSeconds = 0, now = new Date()): Promise<ClientWithSecret | null> {
     return this.db.$transaction(async (tx) => {
       const row = await tx.client.findUnique({ where: { id } });
       if (!row) return null;
@@ -121,12 +137,33 @@ export class Clients {
         throw new ClientInputError(`client ${id} authenticates with ${metadata.token_endpoint_auth_method} and has no secret to rotate`);
       }
       const secret = generateClientSecret();
-      const secretHash = hashClientSecret(secret);
+      const secretHash = hashClientSecret(secret, this.pepper);
       const updated = await tx.client.update({
         where: { id },
-        data: { secretHash, metadata: JSON.stringify({ ...metadata, client_secret: secretHash }) },
+        data: {
+          secretHash,
+          metadata: JSON.stringify({ ...metadata, client_secret: secretHash }),
+          previousSecretHash: graceSeconds > 0 ? row.secretHash : null,
+          previousSecretExpiresAt: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null,
+        },
       });
       return { client: toView(updated), clientSecret: secret };
     });
+  }
+
+  /** Sets (a number) or clears (null) a client's rate limit and daily quota; undefined leaves one as is. */
+  async updateLimits(id: string, limits: { rateLimit?: number | null; dailyQuota?: number | null }): Promise<ClientLimits | null> {
+    const { count } = await this.db.client.updateMany({
+      where: { id },
+      data: {
+        ...(limits.rateLimit === undefined ? {} : { rateLimit: limits.rateLimit }),
+        ...(limits.dailyQuota === undefined ? {} : { dailyQuota: limits.dailyQuota }),
+      },
+    });
+    return count > 0 ? this.limits(id) : null;
+  }
+
+  async limits(id: string): Promise<ClientLimits | null> {
+    return this.db.client.findUnique({ where: { id }, select: { rateLimit: true, dailyQuota: true, previousSecretExpiresAt: true } });
   }
 }

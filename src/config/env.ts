@@ -46,7 +46,34 @@ export interface Config {
   rotateConfidentialRefreshTokens: boolean;
   devicePollInterval: number;
   sweepIntervalSeconds: number;
+  loginThrottle: LoginThrottleSettings;
+  rateLimits: RateLimitSettings;
+  /** Encrypts private signing keys stored in the database when set. */
+  keyEncryptionSecret: string | undefined;
+  /** Keys the hashes of client secrets (HMAC-SHA-256) when set. */
+  clientSecretPepper: string | undefined;
+  auditRetentionDays: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+}
+
+export interface LoginThrottleSettings {
+  /** Failed sign-ins per account within the window before the account is locked. */
+  maxFailures: number;
+  windowSeconds: number;
+  /** The first lockout; each further failure doubles it, up to lockoutMaxSeconds. */
+  lockoutBaseSeconds: number;
+  lockoutMaxSeconds: number;
+  /** Failed sign-ins per client IP within the window, across all accounts. */
+  ipMaxFailures: number;
+}
+
+export interface RateLimitSettings {
+  /** RATE_LIMIT_DISABLED: no per-client or per-IP limits at the token, device and introspection endpoints. */
+  disabled: boolean;
+  /** Requests per second per client when the client has no limit of its own. */
+  clientPerSecond: number;
+  /** Requests per second per IP that authenticate no client. */
+  ipPerSecond: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -135,6 +162,13 @@ function parseCookieKeys(raw: string | undefined): string[] | undefined {
   return keys;
 }
 
+function parseServerSecret(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters (e.g. openssl rand -base64 32)`);
+  return raw;
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -180,6 +214,22 @@ export function loadConfig(env: Env = process.env): Config {
     rotateConfidentialRefreshTokens: bool(env, 'ROTATE_CONFIDENTIAL_REFRESH_TOKENS', true),
     devicePollInterval: integer(env, 'DEVICE_POLL_INTERVAL', 5, 1, 60),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL', 300, 1, 86400),
+    loginThrottle: {
+      // At most 10, so no attempt after a 10th consecutive failure reaches the password hash.
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 10),
+      windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW', 900, 60, 86400),
+      lockoutBaseSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 30, 1, 3600),
+      lockoutMaxSeconds: integer(env, 'LOGIN_LOCKOUT_MAX_SECONDS', 900, 60, 86400),
+      ipMaxFailures: integer(env, 'LOGIN_IP_MAX_FAILURES', 50, 1, 100000),
+    },
+    rateLimits: {
+      disabled: bool(env, 'RATE_LIMIT_DISABLED', false),
+      clientPerSecond: integer(env, 'RATE_LIMIT_CLIENT_PER_SECOND', 50, 1, 1000000),
+      ipPerSecond: integer(env, 'RATE_LIMIT_IP_PER_SECOND', 20, 1, 1000000),
+    },
+    keyEncryptionSecret: parseServerSecret(env, 'KEY_ENCRYPTION_SECRET'),
+    clientSecretPepper: parseServerSecret(env, 'CLIENT_SECRET_PEPPER'),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,
   };
 }

@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
 import { securityHeaders } from './security-headers.js';
 import { errorBoundary } from './error-boundary.js';
+import { bodyLimit } from './body-limit.js';
 import { stylesheet } from './assets.js';
 import { prefillDeviceCode } from '../device/prefill.js';
 import { authorizationServerMetadata } from './authorization-server-metadata.js';
@@ -26,6 +27,7 @@ export function createApp({ provider, pages, trustProxy, log, resources }: AppPa
   app.keys = provider.keys;
   app.use(errorBoundary(log));
   app.use(securityHeaders);
+  app.use(bodyLimit);
   app.use(stylesheet());
   app.use(prefillDeviceCode);
   app.use(authorizationServerMetadata(resources));

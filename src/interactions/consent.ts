@@ -3,6 +3,8 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { renderPage } from '../http/render.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { requestOrigin } from '../audit/request-context.js';
 import { describeScope } from '../oidc/scopes.js';
 import { assertCsrf, csrfToken } from './csrf.js';
 import { PageError, sessionExpired } from './errors.js';
@@ -12,6 +14,7 @@ import { describeInteraction, loadInteraction, type Interaction } from './intera
 export interface ConsentDeps {
   provider: Provider;
   csrfKey: string;
+  audit: AuditLog;
 }
 
 export interface ScopeLine {
@@ -78,6 +81,15 @@ export async function submitConsent(deps: ConsentDeps, ctx: Context, uid: string
     return;
   }
 
+  const clientId = typeof interaction.params.client_id === 'string' ? interaction.params.client_id : undefined;
+  const scope = typeof interaction.params.scope === 'string' ? interaction.params.scope : '';
+  await deps.audit.record({
+    type: decision === 'deny' ? 'consent.denied' : 'consent.granted',
+    clientId,
+    accountId: interaction.session?.accountId,
+    ...requestOrigin(ctx),
+    detail: { scope },
+  });
   if (decision === 'deny') {
     await deps.provider.interactionFinished(ctx.req, ctx.res, {
       error: 'access_denied',

@@ -3,6 +3,9 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Users } from '../accounts/users.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { requestOrigin } from '../audit/request-context.js';
+import type { LoginThrottle } from '../throttling/login-throttle.js';
 import { renderPage } from '../http/render.js';
 import { assertCsrf, csrfToken } from './csrf.js';
 import { readForm } from './form-body.js';
@@ -10,10 +13,18 @@ import { describeInteraction, loadInteraction, type Interaction } from './intera
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
 
+/** The same words whether or not the account exists, so a lockout reveals nothing. */
+export function tooManyAttempts(retryAfterSeconds: number): string {
+  const wait = retryAfterSeconds < 120 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+  return `Too many sign-in attempts. Wait ${wait} and try again.`;
+}
+
 export interface LoginDeps {
   provider: Provider;
   users: Users;
   csrfKey: string;
+  throttle: LoginThrottle;
+  audit: AuditLog;
 }
 
 interface LoginForm {
@@ -57,12 +68,31 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
     return;
   }
 
-  const user = await deps.users.authenticate(email, password);
-  if (!user) {
+  const origin = requestOrigin(ctx);
+  const clientId = typeof interaction.params.client_id === 'string' ? interaction.params.client_id : undefined;
+  const verdict = await deps.throttle.check(email, origin.ip);
+  if (!verdict.allowed) {
+    await deps.audit.record({ type: 'login.failure', clientId, ...origin, detail: { reason: 'throttled' } });
+    ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+    await renderLogin(deps, ctx, interaction, { email, errorMessage: tooManyAttempts(verdict.retryAfterSeconds) }, 429);
+    return;
+  }
+
+  const outcome = await deps.users.check(email, password);
+  if (!('user' in outcome)) {
+    const accountId = outcome.failure === 'wrong_password' ? outcome.accountId : undefined;
+    const { failures, lockedForSeconds } = await deps.throttle.recordFailure(email, origin.ip);
+    await deps.audit.record({ type: 'login.failure', clientId, accountId, ...origin, detail: { reason: outcome.failure, failures } });
+    if (lockedForSeconds > 0) {
+      await deps.audit.record({ type: 'login.lockout', clientId, accountId, ...origin, detail: { failures, locked_seconds: lockedForSeconds } });
+    }
     await renderLogin(deps, ctx, interaction, { email, errorMessage: INVALID_CREDENTIALS }, 401);
     return;
   }
 
+  const { user } = outcome;
+  await deps.throttle.recordSuccess(email);
+  await deps.audit.record({ type: 'login.success', clientId, accountId: user.id, ...origin });
   await deps.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
   ctx.respond = false;
 }

@@ -3,12 +3,14 @@
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { Users } from '../accounts/users.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { LoginThrottle } from '../throttling/login-throttle.js';
 import { PageError, interactionErrors } from './errors.js';
 import { loadInteraction, uidParam } from './interaction.js';
 import { showLogin, submitLogin } from './login.js';
 import { showConsent, submitConsent } from './consent.js';
 
-export function createInteractionRouter(deps: { provider: Provider; users: Users; csrfKey: string }): Router {
+export function createInteractionRouter(deps: { provider: Provider; users: Users; csrfKey: string; throttle: LoginThrottle; audit: AuditLog }): Router {
   const router = new Router();
 
   router.get('/interaction/:uid', interactionErrors, async (ctx) => {

@@ -3,9 +3,11 @@
 // tokens they signed have expired, marked verify-only so oidc-provider never signs with them.
 // A running server keeps signing with the keys it loaded, so a retired key's clock starts when a
 // server first loads the key set without it, not when the operator retired it.
+// With KEY_ENCRYPTION_SECRET set, private keys are stored encrypted (plain ones are encrypted on load).
 import type { JWK } from 'jose';
 import type { Database } from '../persistence/prisma-client.js';
 import { generateSigningKey, SIGNING_ALGORITHMS } from './generate-key.js';
+import { decryptPrivateJwk, encryptPrivateJwk, isEncrypted } from './key-encryption.js';
 
 export type PrivateJwks = { keys: JWK[] };
 
@@ -17,11 +19,26 @@ export interface StoredKey {
   expiresAt: Date | null;
 }
 
-async function createKeySet(db: Database): Promise<void> {
+function sealJwk(json: string, kid: string, secret: string | undefined): string {
+  return secret ? encryptPrivateJwk(json, kid, secret) : json;
+}
+
+async function createKeySet(db: Database, secret: string | undefined): Promise<void> {
   const keys = await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
   await db.signingKey.createMany({
-    data: keys.map((jwk) => ({ kid: jwk.kid, alg: String(jwk.alg), privateJwk: JSON.stringify(jwk) })),
+    data: keys.map((jwk) => ({ kid: String(jwk.kid), alg: String(jwk.alg), privateJwk: sealJwk(JSON.stringify(jwk), String(jwk.kid), secret) })),
   });
+}
+
+/** Encrypts any key still stored in clear, once a secret is configured. */
+async function encryptPlainKeys(db: Database, secret: string): Promise<void> {
+  const rows = await db.signingKey.findMany({ select: { kid: true, privateJwk: true } });
+  for (const row of rows.filter((r) => !isEncrypted(r.privateJwk))) {
+    await db.signingKey.updateMany({
+      where: { kid: row.kid, privateJwk: row.privateJwk },
+      data: { privateJwk: encryptPrivateJwk(row.privateJwk, row.kid, secret) },
+    });
+  }
 }
 
 async function liveKeys(db: Database, now: Date) {
@@ -43,22 +60,29 @@ export function retiredKeyLifetime(ttl: { idToken: number; accessToken: number; 
 }
 
 /** Loads the JWKS the provider signs with, creating a key set on first start. */
-export async function loadSigningKeys(db: Database, retiredKeepSeconds: number, now = new Date()): Promise<PrivateJwks> {
+export async function loadSigningKeys(
+  db: Database,
+  retiredKeepSeconds: number,
+  now = new Date(),
+  encryptionSecret?: string,
+): Promise<PrivateJwks> {
+  if (encryptionSecret) await encryptPlainKeys(db, encryptionSecret);
   await db.signingKey.updateMany({
     where: { retiredAt: { not: null }, expiresAt: null },
     data: { expiresAt: new Date(now.getTime() + retiredKeepSeconds * 1000) },
   });
   let rows = await liveKeys(db, now);
   if (!rows.some((row) => row.retiredAt === null)) {
-    await createKeySet(db);
+    await createKeySet(db, encryptionSecret);
     rows = await liveKeys(db, now);
   }
+  const open = (row: { kid: string; privateJwk: string }) => JSON.parse(decryptPrivateJwk(row.privateJwk, row.kid, encryptionSecret)) as JWK;
   const active = rows.filter((row) => row.retiredAt === null);
   const retired = rows.filter((row) => row.retiredAt !== null);
   return {
     keys: [
-      ...active.map((row) => JSON.parse(row.privateJwk) as JWK),
-      ...retired.map((row) => ({ ...(JSON.parse(row.privateJwk) as JWK), key_ops: ['verify'] })),
+      ...active.map(open),
+      ...retired.map((row) => ({ ...open(row), key_ops: ['verify'] })),
     ],
   };
 }
@@ -67,9 +91,9 @@ export async function loadSigningKeys(db: Database, retiredKeepSeconds: number, 
  * Creates a new key per algorithm and retires the current ones. Their expiry is set by the next
  * server start, which is when signing with them stops (see loadSigningKeys).
  */
-export async function rotateSigningKeys(db: Database, now = new Date()): Promise<StoredKey[]> {
+export async function rotateSigningKeys(db: Database, now = new Date(), encryptionSecret?: string): Promise<StoredKey[]> {
   await db.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now } });
-  await createKeySet(db);
+  await createKeySet(db, encryptionSecret);
   return listSigningKeys(db, now);
 }
 

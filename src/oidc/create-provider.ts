@@ -1,12 +1,14 @@
 // Builds the oidc-provider instance from our configuration and wires the behaviour configuration
-// cannot express: hashed client secrets, device polling throttling, registration rules and limits,
-// and back-channel logout retries.
+// cannot express: hashed client secrets (with a grace period after rotation), per-client rate
+// limits, device polling throttling, registration rules and limits, and back-channel logout retries.
 import Provider from 'oidc-provider';
 import type { Config } from '../config/env.js';
 import type { Database } from '../persistence/prisma-client.js';
 import { devicePollThrottle } from '../device/poll-throttle.js';
 import { buildConfiguration, type ProviderDependencies } from './configuration.js';
 import { clientSecretMatches } from './client-secrets.js';
+import { clientRateLimits } from '../throttling/client-limits.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { unsavedSessionGuard } from './unsaved-session-guard.js';
 import type { Logger } from '../logging/logger.js';
 import { registrationGuard } from '../registration/registration-guard.js';
@@ -14,17 +16,26 @@ import { registrationRateLimiter } from '../registration/rate-limit.js';
 import { takeInitialAccessTokenUse } from '../registration/initial-access-tokens.js';
 import { retryBackchannelLogout } from '../logout/backchannel-retry.js';
 
-export function createProvider(db: Database, deps: ProviderDependencies & { config: Config; log: Logger }): Provider {
+export function createProvider(db: Database, deps: ProviderDependencies & { config: Config; log: Logger; audit: AuditLog }): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
 
   // Stored clients carry a SHA-256 of their secret in `client_secret`; compare against that.
+  const pepper = deps.config.clientSecretPepper;
+  // After `rotate-secret --grace`, the previous secret also matches until its expiry.
   const clientPrototype = provider.Client.prototype as unknown as {
-    clientSecret?: string;
-    compareClientSecret(actual: string): Promise<boolean> | boolean;
+    compareClientSecret(actual: string): Promise<boolean>;
   };
-  clientPrototype.compareClientSecret = function compareHashed(this: { clientSecret?: string }, actual: string) {
-    return clientSecretMatches(this.clientSecret, actual);
+  clientPrototype.compareClientSecret = async function compareHashed(this: { clientId: string; clientSecret?: string }, actual: string) {
+    if (clientSecretMatches(this.clientSecret, actual, pepper)) return true;
+    const row = await db.client.findUnique({
+      where: { id: this.clientId },
+      select: { previousSecretHash: true, previousSecretExpiresAt: true },
+    });
+    if (!row?.previousSecretHash || !row.previousSecretExpiresAt || row.previousSecretExpiresAt <= new Date()) return false;
+    return clientSecretMatches(row.previousSecretHash, actual, pepper);
   };
+
+  if (!deps.config.rateLimits.disabled) provider.use(clientRateLimits(db, deps.config.rateLimits, deps.audit));
 
   provider.use(unsavedSessionGuard);
   provider.use(devicePollThrottle(db, deps.config.devicePollInterval, deps.config.ttl.deviceCode));

@@ -9,10 +9,17 @@ export type SweepCounts = {
   grant: number;
   devicePoll: number;
   signingKey: number;
+  rateLimit: number;
+  auditEvent: number;
 };
 
-/** Deletes every row that expired before the retention window; rows without an expiry are kept. */
-export async function sweepExpired(db: Database, now: Date = new Date()): Promise<SweepCounts> {
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes every row that expired before the retention window (rows without an expiry are kept),
+ * rate-limit counters whose window is over, and audit events older than their retention.
+ */
+export async function sweepExpired(db: Database, now: Date = new Date(), auditRetentionDays = 90): Promise<SweepCounts> {
   const expired = { where: { expiresAt: { lt: retentionCutoff(now) } } };
   // One table after another: on SQLite there is a single writer, so parallel deletes only queue.
   const oidcPayload = (await db.oidcPayload.deleteMany(expired)).count;
@@ -20,7 +27,9 @@ export async function sweepExpired(db: Database, now: Date = new Date()): Promis
   const grant = (await db.grant.deleteMany(expired)).count;
   const devicePoll = (await db.devicePoll.deleteMany(expired)).count;
   const signingKey = (await db.signingKey.deleteMany(expired)).count;
-  return { oidcPayload, refreshToken, grant, devicePoll, signingKey };
+  const rateLimit = (await db.rateLimit.deleteMany({ where: { expire: { lt: now } } })).count;
+  const auditEvent = (await db.auditEvent.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - auditRetentionDays * DAY_MS) } } })).count;
+  return { oidcPayload, refreshToken, grant, devicePoll, signingKey, rateLimit, auditEvent };
 }
 
 /**
@@ -32,6 +41,7 @@ export async function sweepExpired(db: Database, now: Date = new Date()): Promis
 export function startSweeper(
   db: Database,
   intervalSeconds: number,
+  auditRetentionDays: number,
   onError: (error: unknown) => void,
 ): () => Promise<void> {
   if (!(intervalSeconds > 0)) throw new RangeError('intervalSeconds must be positive');
@@ -42,7 +52,7 @@ export function startSweeper(
   const schedule = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = sweepExpired(db).then(() => undefined, onError).finally(schedule);
+      running = sweepExpired(db, new Date(), auditRetentionDays).then(() => undefined, onError).finally(schedule);
     }, intervalSeconds * 1000);
     timer.unref();
   };

@@ -192,7 +192,11 @@ describe('gatehouse client', () => {
   test('show prints the stored metadata', async () => {
     const created = await cli.json(['client', 'create', '--name', 'Shown', '--grant', 'client_credentials']);
     const { client_secret: _secret, ...expected } = created;
-    assert.deepEqual(await cli.json(['client', 'show', created.client_id]), expected);
+    const limits = { rate_limit_per_second: 50, rate_limit_is_default: true, daily_quota: null, rate_limits_disabled: false };
+    assert.deepEqual(await cli.json(['client', 'show', created.client_id]), { ...expected, limits });
+    await cli.json(['client', 'update', created.client_id, '--rate-limit', '7/s', '--quota', '900/day']);
+    const updated = await cli.json<{ limits: typeof limits; updated_at: string }>(['client', 'show', created.client_id]);
+    assert.deepEqual(updated.limits, { ...limits, rate_limit_per_second: 7, rate_limit_is_default: false, daily_quota: 900 });
   });
 
   test('list prints every client in creation order', async () => {
@@ -205,7 +209,8 @@ describe('gatehouse client', () => {
   test('rotate-secret shows a new secret once and replaces the stored hash', async () => {
     const created = await cli.json(['client', 'create', '--name', 'Rotating', '--grant', 'client_credentials']);
     const rotated = await cli.json(['client', 'rotate-secret', created.client_id]);
-    assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret']);
+    assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret', 'previous_secret_expires_at']);
+    assert.equal(rotated.previous_secret_expires_at, null, 'without --grace the old secret has no grace period');
     assert.equal(rotated.client_id, created.client_id);
     assert.notEqual(rotated.client_secret, created.client_secret);
 

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/env.js';
 import { createProvider } from '../../src/oidc/create-provider.js';
 import { createAdapterFactory } from '../../src/persistence/oidc-adapter.js';
 import { openDatabase, type Database } from '../../src/persistence/prisma-client.js';
+import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadSigningKeys } from '../../src/keys/signing-keys.js';
 import { loadDpopNonceSecret } from '../../src/keys/dpop-nonce-secret.js';
 import { signingAlgorithms } from '../../src/keys/signing-algorithms.js';
@@ -51,6 +52,7 @@ describe('clients created by the CLI load in oidc-provider', () => {
       resources: new Resources(db),
       signingAlgs: signingAlgorithms(jwks),
       dpopNonceSecret: await loadDpopNonceSecret(db),
+      audit: new AuditLog(db),
     });
   });
   after(async () => {

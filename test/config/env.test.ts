@@ -15,6 +15,15 @@ test('defaults: port 3000, issuer on localhost, embedded SQLite, OWASP argon2id 
   assert.equal(config.registrationRateLimit, 10);
 });
 
+test('defense defaults: 5 failures in 15 minutes, 30 s lockout up to 15 minutes, 50 requests/s per client', () => {
+  const config = loadConfig({});
+  assert.deepEqual(config.loginThrottle, { maxFailures: 5, windowSeconds: 900, lockoutBaseSeconds: 30, lockoutMaxSeconds: 900, ipMaxFailures: 50 });
+  assert.deepEqual(config.rateLimits, { disabled: false, clientPerSecond: 50, ipPerSecond: 20 });
+  assert.equal(config.keyEncryptionSecret, undefined);
+  assert.equal(config.auditRetentionDays, 90);
+  assert.equal(loadConfig({ RATE_LIMIT_DISABLED: '1' }).rateLimits.disabled, true);
+});
+
 test('the issuer follows PORT unless ISSUER is set', () => {
   assert.equal(loadConfig({ PORT: '8080' }).issuer, 'http://localhost:8080');
   assert.equal(loadConfig({ ISSUER: 'https://id.example.com/' }).issuer, 'https://id.example.com');
@@ -46,6 +55,16 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ OPEN_REGISTRATION: 'sometimes' }, /^OPEN_REGISTRATION /],
     [{ REGISTRATION_RATE_LIMIT: '0' }, /^REGISTRATION_RATE_LIMIT /],
     [{ ALLOW_PRIVATE_NETWORK_FETCH: 'please' }, /^ALLOW_PRIVATE_NETWORK_FETCH /],
+    [{ LOGIN_MAX_FAILURES: '11' }, /^LOGIN_MAX_FAILURES /],
+    [{ LOGIN_MAX_FAILURES: '0' }, /^LOGIN_MAX_FAILURES /],
+    [{ LOGIN_LOCKOUT_MAX_SECONDS: '10' }, /^LOGIN_LOCKOUT_MAX_SECONDS /],
+    [{ LOGIN_IP_MAX_FAILURES: 'many' }, /^LOGIN_IP_MAX_FAILURES /],
+    [{ RATE_LIMIT_DISABLED: 'sometimes' }, /^RATE_LIMIT_DISABLED /],
+    [{ RATE_LIMIT_CLIENT_PER_SECOND: '0' }, /^RATE_LIMIT_CLIENT_PER_SECOND /],
+    [{ RATE_LIMIT_IP_PER_SECOND: '1.5' }, /^RATE_LIMIT_IP_PER_SECOND /],
+    [{ KEY_ENCRYPTION_SECRET: 'too-short' }, /^KEY_ENCRYPTION_SECRET /],
+    [{ AUDIT_RETENTION_DAYS: '0' }, /^AUDIT_RETENTION_DAYS /],
+    [{ CLIENT_SECRET_PEPPER: 'pepper' }, /^CLIENT_SECRET_PEPPER /],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));

@@ -82,6 +82,8 @@ describe('concurrent writers', () => {
 
   test('parallel token requests and CLI writes all succeed', async () => {
     const svc = await createClient(gh, ['--name', 'svc', '--grant', 'client_credentials']);
+    // This is about concurrent writes, not about the client's rate limit (50/s by default).
+    await gh.cliJson(['client', 'update', svc.client_id, '--rate-limit', '10000/s']);
     const rp = await relyingParty(gh, svc);
     const requests = Array.from({ length: 200 }, () => oidc.clientCredentialsGrant(rp));
     const writes = Array.from({ length: 4 }, (_, i) => createUser(gh, `writer${i}@example.com`));

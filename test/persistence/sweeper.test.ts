@@ -17,6 +17,10 @@ async function seed(db: Database, label: string, expiresAt: Date | null): Promis
   if (expiresAt) {
     await db.devicePoll.create({ data: { idHash: `poll-${label}`, lastPolledAt: new Date(), interval: 5, expiresAt } });
   }
+  // Rate-limit counters go as soon as their window is over; audit events are aged by creation time.
+  await db.rateLimit.create({ data: { key: `rl-${label}`, points: 1, expire: expiresAt } });
+  const created = expiresAt && expiresAt.getTime() < Date.now() ? new Date(Date.now() - 91 * 86_400_000) : new Date();
+  await db.auditEvent.create({ data: { id: `audit-${label}`, type: 'login.success', createdAt: created } });
 }
 
 async function remaining(db: Database) {
@@ -26,6 +30,8 @@ async function remaining(db: Database) {
     grant: (await db.grant.findMany({ orderBy: { id: 'asc' } })).map((r) => r.id),
     devicePoll: (await db.devicePoll.findMany({ orderBy: { idHash: 'asc' } })).map((r) => r.idHash),
     signingKey: (await db.signingKey.findMany({ orderBy: { kid: 'asc' } })).map((r) => r.kid),
+    rateLimit: (await db.rateLimit.findMany({ orderBy: { key: 'asc' } })).map((r) => r.key),
+    auditEvent: (await db.auditEvent.findMany({ orderBy: { id: 'asc' } })).map((r) => r.id),
   };
 }
 
@@ -50,29 +56,33 @@ describe('sweepExpired', () => {
     await seed(temp.db, 'never', null);
 
     const counts = await sweepExpired(temp.db);
-    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1 });
+    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 1 });
     assert.deepEqual(await remaining(temp.db), {
       oidcPayload: ['at-future', 'at-never'],
       refreshToken: ['rt-future', 'rt-never'],
       grant: ['grant-future', 'grant-never'],
       devicePoll: ['poll-future'],
       signingKey: ['key-future', 'key-never'],
+      rateLimit: ['rl-future', 'rl-never'],
+      auditEvent: ['audit-future', 'audit-never'],
     });
 
     assert.deepEqual(await sweepExpired(temp.db), {
-      oidcPayload: 0, refreshToken: 0, grant: 0, devicePoll: 0, signingKey: 0,
+      oidcPayload: 0, refreshToken: 0, grant: 0, devicePoll: 0, signingKey: 0, rateLimit: 0, auditEvent: 0,
     });
   });
 
   it('measures expiry against the given time', async () => {
     const counts = await sweepExpired(temp.db, new Date(Date.now() + 2 * HOUR));
-    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1 });
+    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 0 });
     assert.deepEqual(await remaining(temp.db), {
       oidcPayload: ['at-never'],
       refreshToken: ['rt-never'],
       grant: ['grant-never'],
       devicePoll: [],
       signingKey: ['key-never'],
+      rateLimit: ['rl-never'],
+      auditEvent: ['audit-future', 'audit-never'],
     });
   });
 });
@@ -86,7 +96,7 @@ describe('startSweeper', () => {
 
   it('sweeps periodically until stopped', async () => {
     const errors: unknown[] = [];
-    const stop = startSweeper(temp.db, 0.05, (error) => errors.push(error));
+    const stop = startSweeper(temp.db, 0.05, 90, (error) => errors.push(error));
     await seed(temp.db, 'first', new Date(Date.now() - HOUR));
     await waitFor(async () => (await temp.db.grant.count()) === 0);
     await seed(temp.db, 'second', new Date(Date.now() - HOUR));
@@ -105,7 +115,7 @@ describe('startSweeper', () => {
       oidcPayload: { deleteMany: async () => { calls += 1; throw new Error('boom'); } },
     } as unknown as Database;
     const errors: unknown[] = [];
-    const stop = startSweeper(failing, 0.01, (error) => errors.push(error));
+    const stop = startSweeper(failing, 0.01, 90, (error) => errors.push(error));
     await waitFor(async () => errors.length >= 2);
     await stop();
     assert.ok(errors.every((e) => e instanceof Error && e.message === 'boom'));
@@ -132,9 +142,11 @@ describe('startSweeper', () => {
       refreshToken: { deleteMany: async () => ({ count: 0 }) },
       grant: { deleteMany: async () => ({ count: 0 }) },
       devicePoll: { deleteMany: async () => ({ count: 0 }) },
-      signingKey: { deleteMany: finished },
+      signingKey: { deleteMany: async () => ({ count: 0 }) },
+      rateLimit: { deleteMany: async () => ({ count: 0 }) },
+      auditEvent: { deleteMany: finished },
     } as unknown as Database;
-    const stop = startSweeper(db, 0.005, (error) => assert.fail(String(error)));
+    const stop = startSweeper(db, 0.005, 90, (error) => assert.fail(String(error)));
     await waitFor(async () => runs >= 3);
     await stop();
     assert.equal(maxActive, 1);
@@ -142,6 +154,6 @@ describe('startSweeper', () => {
   });
 
   it('rejects a non-positive interval', () => {
-    assert.throws(() => startSweeper(temp.db, 0, () => {}), RangeError);
+    assert.throws(() => startSweeper(temp.db, 0, 90, () => {}), RangeError);
   });
 });

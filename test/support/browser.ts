@@ -76,6 +76,13 @@ export class Browser {
     return new Map(this.#cookies.get(origin) ?? []);
   }
 
+  /** Plants cookies, e.g. ones copied from another browser, as an attacker replaying them would. */
+  setCookies(origin: string, cookies: Map<string, string>): void {
+    const jar = this.#cookies.get(origin) ?? new Map<string, string>();
+    for (const [name, value] of cookies) jar.set(name, value);
+    this.#cookies.set(origin, jar);
+  }
+
   /** Requests a URL and follows redirects until a page, or until `stopAt` matches a Location. */
   async request(url: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<Page> {
     let target = new URL(url);

@@ -1,0 +1,147 @@
+// Per-client rate limits and daily quotas at the token, device authorization and introspection
+// endpoints, plus a per-IP limit for requests that authenticate no client.
+//
+// Runs in front of oidc-provider, so it must learn the client id before the provider does: from
+// HTTP Basic credentials or from the form body, which it reads (bounded) and hands on to the
+// provider. The request counts against the client it names up front (so a burst of concurrent
+// requests cannot slip past the limit); when the provider then fails to authenticate that client,
+// the point is given back and counted against the IP instead, so nobody can use up another
+// client's limit by sending its client_id.
+import type { Context, Middleware } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { RateLimitSettings } from '../config/env.js';
+import type { Database } from '../persistence/prisma-client.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { requestOrigin } from '../audit/request-context.js';
+import { utcDay } from '../usage/usage-meter.js';
+import { databaseLimiter, retryAfterSeconds } from './store.js';
+
+export const LIMITED_PATHS: ReadonlySet<string> = new Set(['/token', '/device/auth', '/token/introspection']);
+
+/** oidc-provider's own cap on request bodies. */
+export const BODY_LIMIT_BYTES = 56 * 1024;
+
+/** Counters are compared with each client's own limit, so the limiter itself never refuses. */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+class BodyTooLarge extends Error {}
+
+async function readRawBody(ctx: Context): Promise<string> {
+  const declared = ctx.request.length;
+  if (declared !== undefined && declared > BODY_LIMIT_BYTES) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function clientIdFromBasic(header: string | undefined): string | undefined {
+  const match = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20'));
+  } catch {
+    return undefined;
+  }
+}
+
+function refuse(ctx: Context, retryAfter: number, error: 'slow_down' | 'invalid_request', description: string): void {
+  ctx.status = 429;
+  ctx.set('Retry-After', String(retryAfter));
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error, error_description: description };
+}
+
+function secondsToUtcMidnight(now: Date): number {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return retryAfterSeconds(midnight - now.getTime());
+}
+
+export function clientRateLimits(db: Database, settings: RateLimitSettings, audit: AuditLog): Middleware {
+  const perSecond = databaseLimiter(db, 'client-rate', UNBOUNDED, 1);
+  const perDay = databaseLimiter(db, 'client-quota', UNBOUNDED, 2 * 86_400);
+  const perIp = databaseLimiter(db, 'ip-rate', UNBOUNDED, 1);
+
+  return async (koaCtx, next) => {
+    if (koaCtx.method !== 'POST' || !LIMITED_PATHS.has(koaCtx.path)) return next();
+    const ctx = koaCtx as unknown as KoaContextWithOIDC & Context;
+    const origin = requestOrigin(ctx);
+    const now = new Date();
+
+    let claimedClientId = clientIdFromBasic(ctx.get('authorization'));
+    if (ctx.is('application/x-www-form-urlencoded')) {
+      let raw: string;
+      try {
+        raw = await readRawBody(ctx);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        ctx.set('Connection', 'close');
+        ctx.status = 413;
+        ctx.body = { error: 'invalid_request', error_description: `request body larger than ${BODY_LIMIT_BYTES} bytes` };
+        return;
+      }
+      // oidc-provider parses a body already read upstream from here.
+      (ctx.request as { body?: unknown }).body = raw;
+      claimedClientId ??= new URLSearchParams(raw).get('client_id') ?? undefined;
+    }
+
+    const ipCount = await perIp.get(origin.ip);
+    if (ipCount && ipCount.consumedPoints >= settings.ipPerSecond) {
+      if (ipCount.consumedPoints === settings.ipPerSecond) {
+        await perIp.penalty(origin.ip);
+        await audit.record({ type: 'rate_limit.exceeded', clientId: claimedClientId, ...origin, detail: { limit: 'ip', per_second: settings.ipPerSecond } });
+      }
+      refuse(ctx, retryAfterSeconds(ipCount.msBeforeNext), 'slow_down', `too many unauthenticated requests from this address; limit ${settings.ipPerSecond}/s`);
+      return;
+    }
+
+    const client = claimedClientId
+      ? await db.client.findUnique({ where: { id: claimedClientId }, select: { id: true, rateLimit: true, dailyQuota: true } })
+      : null;
+    const quotaKey = client ? `${client.id}:${utcDay(now)}` : '';
+    if (client) {
+      const limit = client.rateLimit ?? settings.clientPerSecond;
+      const rate = await perSecond.penalty(client.id);
+      if (rate.consumedPoints > limit) {
+        if (rate.consumedPoints === limit + 1) {
+          await audit.record({ type: 'rate_limit.exceeded', clientId: client.id, ...origin, detail: { limit: 'rate', per_second: limit } });
+        }
+        refuse(ctx, retryAfterSeconds(rate.msBeforeNext), 'slow_down', `client rate limit of ${limit} requests per second exceeded`);
+        return;
+      }
+      if (client.dailyQuota !== null) {
+        const used = await perDay.penalty(quotaKey);
+        if (used.consumedPoints > client.dailyQuota) {
+          await perSecond.reward(client.id);
+          if (used.consumedPoints === client.dailyQuota + 1) {
+            await audit.record({ type: 'rate_limit.exceeded', clientId: client.id, ...origin, detail: { limit: 'quota', per_day: client.dailyQuota } });
+          }
+          refuse(ctx, secondsToUtcMidnight(now), 'invalid_request', `client daily quota of ${client.dailyQuota} requests exhausted; it resets at 00:00 UTC`);
+          return;
+        }
+      }
+    }
+
+    try {
+      await next();
+    } finally {
+      const authenticated = ctx.oidc?.client?.clientId;
+      const rejected = ctx.status === 401 || (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client';
+      if (!authenticated || rejected || authenticated !== client?.id) {
+        // Counted up front against the client it named; it did not prove to be that client.
+        if (client) {
+          await perSecond.reward(client.id);
+          if (client.dailyQuota !== null) await perDay.reward(quotaKey);
+        }
+        await perIp.penalty(origin.ip);
+      }
+    }
+  };
+}
