@@ -15,19 +15,24 @@ import { createProvider } from './oidc/create-provider.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logging/logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { timeQueries } from './metrics/database-timing.js';
+import { observeProviderEvents } from './events/provider-events.js';
 
 export interface RunningServer {
   server: Server;
   db: Database;
+  metrics: Metrics;
   url: string;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const applied = await applyMigrations(config.databaseUrl);
-  if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
+  if (applied.length) log.info({ migrations: applied }, 'applied migrations');
 
-  const db = await openDatabase(config.databaseUrl);
+  const metrics = new Metrics();
+  const db = timeQueries(await openDatabase(config.databaseUrl), metrics);
   const users = new Users(db, new PasswordHasher(config.argon2));
   const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
   const provider = createProvider(db, {
@@ -36,17 +41,23 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     findAccount: createFindAccount(users),
     jwks: config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl)),
     cookieKeys,
+    onSlowDown: () => metrics.rateLimitHits.inc({ limiter: 'device_poll' }),
   });
-  provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));
+  observeProviderEvents(provider, log, metrics);
 
-  const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0] });
-  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error });
+  const pages = createInteractionRouter({
+    provider,
+    users,
+    csrfKey: cookieKeys[0],
+    onSignIn: (result) => metrics.signIns.inc({ result }),
+  });
+  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log, metrics, metricsToken: config.metricsToken });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, (error) => log.error('sweep failed', error));
+  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, (error) => log.error({ err: error }, 'sweep failed'));
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -55,6 +66,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     server,
     db,
+    metrics,
     url: `http://127.0.0.1:${port}`,
     async close() {
       stopSweeper();

@@ -42,6 +42,8 @@ export interface Config {
   devicePollInterval: number;
   sweepIntervalSeconds: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** Bearer token Prometheus presents at /metrics; when absent the endpoint is off. */
+  metricsToken: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -145,6 +147,15 @@ function parseApiScopes(raw: string | undefined): string[] {
   return scopes;
 }
 
+function parseMetricsToken(raw: string | undefined): string | undefined {
+  const token = raw?.trim();
+  if (!token) return undefined;
+  if (token.length < 32 || !/^[\x21-\x7E]+$/.test(token)) {
+    throw new ConfigError('METRICS_TOKEN must be at least 32 printable characters without spaces');
+  }
+  return token;
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -186,5 +197,6 @@ export function loadConfig(env: Env = process.env): Config {
     devicePollInterval: integer(env, 'DEVICE_POLL_INTERVAL', 5, 1, 60),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL', 300, 1, 86400),
     logLevel,
+    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
   };
 }

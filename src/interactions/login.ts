@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Users } from '../accounts/users.js';
 import { renderPage } from '../http/render.js';
+import type { SignInResult } from '../metrics/metrics.js';
 import { assertCsrf, csrfToken } from './csrf.js';
 import { readForm } from './form-body.js';
 import { describeInteraction, loadInteraction, type Interaction } from './interaction.js';
@@ -14,6 +15,8 @@ export interface LoginDeps {
   provider: Provider;
   users: Users;
   csrfKey: string;
+  /** Told the outcome of every submitted sign-in form, for metrics. */
+  onSignIn?: (result: SignInResult) => void;
 }
 
 interface LoginForm {
@@ -53,16 +56,19 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
   const email = form.get('email') ?? '';
   const password = form.get('password') ?? '';
   if (!email.trim() || !password) {
+    deps.onSignIn?.('incomplete_form');
     await renderLogin(deps, ctx, interaction, { email, errorMessage: 'Enter your email and password.' }, 400);
     return;
   }
 
   const user = await deps.users.authenticate(email, password);
   if (!user) {
+    deps.onSignIn?.('invalid_credentials');
     await renderLogin(deps, ctx, interaction, { email, errorMessage: INVALID_CREDENTIALS }, 401);
     return;
   }
 
+  deps.onSignIn?.('success');
   await deps.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
   ctx.respond = false;
 }

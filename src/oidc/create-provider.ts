@@ -8,7 +8,12 @@ import { buildConfiguration, type ProviderDependencies } from './configuration.j
 import { clientSecretMatches } from './client-secrets.js';
 import { unsavedSessionGuard } from './unsaved-session-guard.js';
 
-export function createProvider(db: Database, deps: ProviderDependencies & { config: Config }): Provider {
+export interface ProviderHooks {
+  /** Called whenever a device is told to slow down, for the rate-limit metric. */
+  onSlowDown?: () => void;
+}
+
+export function createProvider(db: Database, deps: ProviderDependencies & ProviderHooks & { config: Config }): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
 
   // Stored clients carry a SHA-256 of their secret in `client_secret`; compare against that.
@@ -21,6 +26,6 @@ export function createProvider(db: Database, deps: ProviderDependencies & { conf
   };
 
   provider.use(unsavedSessionGuard);
-  provider.use(devicePollThrottle(db, deps.config.devicePollInterval, deps.config.ttl.deviceCode));
+  provider.use(devicePollThrottle(db, deps.config.devicePollInterval, deps.config.ttl.deviceCode, deps.onSlowDown));
   return provider;
 }

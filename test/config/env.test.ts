@@ -43,6 +43,8 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL /],
     [{ API_SCOPES: 'openid' }, /^API_SCOPES/],
     [{ API_SCOPES: 'bad"scope' }, /^API_SCOPES/],
+    [{ METRICS_TOKEN: 'too-short' }, /^METRICS_TOKEN /],
+    [{ METRICS_TOKEN: 'has spaces in it but is long enough to pass' }, /^METRICS_TOKEN /],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
