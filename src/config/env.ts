@@ -25,6 +25,8 @@ export interface Config {
   cookieKeys: string[] | undefined;
   /** Scopes our APIs define, offered to clients beside the OpenID Connect scopes. */
   apiScopes: string[];
+  /** Audience (resource indicator) of our APIs; when set, API tokens are ES256 JWTs for it. */
+  apiResource: string | undefined;
   argon2: Argon2Settings;
   ttl: {
     accessToken: number;
@@ -156,6 +158,19 @@ function parseMetricsToken(raw: string | undefined): string | undefined {
   return token;
 }
 
+function parseApiResource(raw: string | undefined, apiScopes: string[]): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const url = URL.parse(value);
+  if (!url || url.hash || !['https:', 'http:'].includes(url.protocol)) {
+    throw new ConfigError(`API_RESOURCE must be an absolute http(s) URL without a fragment, got "${value}"`);
+  }
+  if (apiScopes.length === 0) {
+    throw new ConfigError('API_RESOURCE needs API_SCOPES: the scopes the API accepts');
+  }
+  return value;
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -168,6 +183,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
 
+  const apiScopes = parseApiScopes(env.API_SCOPES);
+
   return {
     port,
     host,
@@ -176,7 +193,8 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, 'TRUST_PROXY', false),
     jwks: parseJwks(env.JWKS),
     cookieKeys: parseCookieKeys(env.COOKIE_KEYS),
-    apiScopes: parseApiScopes(env.API_SCOPES),
+    apiScopes,
+    apiResource: parseApiResource(env.API_RESOURCE, apiScopes),
     argon2: {
       memoryKiB: integer(env, 'ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
       timeCost: integer(env, 'ARGON2_TIME_COST', 2, 2, 100),

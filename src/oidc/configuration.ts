@@ -5,6 +5,7 @@ import type { Config } from '../config/env.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import { CLAIMS_BY_SCOPE, SCOPES } from './scopes.js';
 import * as pages from './pages.js';
+import { apiResourceFeature } from './api-resource.js';
 import { clientBasedCORS, introspectionAllowed, rotateRefreshTokenPolicy } from './policies.js';
 
 export interface ProviderDependencies {
@@ -56,6 +57,7 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true },
+      resourceIndicators: apiResourceFeature(config),
       userinfo: { enabled: true },
       deviceFlow: {
         enabled: true,

@@ -44,6 +44,8 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ API_SCOPES: 'openid' }, /^API_SCOPES/],
     [{ API_SCOPES: 'bad"scope' }, /^API_SCOPES/],
     [{ METRICS_TOKEN: 'too-short' }, /^METRICS_TOKEN /],
+    [{ API_RESOURCE: 'not a url', API_SCOPES: 'a:b' }, /^API_RESOURCE /],
+    [{ API_RESOURCE: 'https://api.example.com' }, /^API_RESOURCE /],
     [{ METRICS_TOKEN: 'has spaces in it but is long enough to pass' }, /^METRICS_TOKEN /],
   ];
   for (const [env, message] of cases) {
