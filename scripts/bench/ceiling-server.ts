@@ -1,0 +1,50 @@
+// The benchmark's speed ceiling: a bare oidc-provider with its in-memory adapter and Gatehouse's own
+// protocol configuration (same grants, features, lifetimes and signing keys kinds), no database,
+// pages or defences. It prints one READY line with refresh tokens minted for the refresh scenario.
+import { createServer } from 'node:http';
+import Provider, { type ClientMetadata } from 'oidc-provider';
+import { loadConfig } from '../../src/config/env.js';
+import { buildConfiguration } from '../../src/oidc/configuration.js';
+import { generateSigningKey, SIGNING_ALGORITHMS } from '../../src/keys/generate-key.js';
+import { BENCH_CLIENTS, REFRESH_SCOPE } from './fixtures.js';
+
+const ACCOUNT = 'bench-user';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const jwks = { keys: await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg))) };
+  const configuration = buildConfiguration({
+    config,
+    adapter: () => { throw new Error('unused: the ceiling keeps everything in memory'); },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    jwks,
+    cookieKeys: ['ceiling-cookie-key-0123456789abcdef0123'],
+  });
+  delete configuration.adapter;
+  configuration.clients = Object.values(BENCH_CLIENTS).map((client) => client.metadata as ClientMetadata);
+  const provider = new Provider(config.issuer, configuration);
+
+  const spa = await provider.Client.find(BENCH_CLIENTS.spa.metadata.client_id);
+  if (!spa) throw new Error('the SPA client is missing');
+  const refreshTokens: string[] = [];
+  for (let i = 0; i < Number(process.env.BENCH_REFRESH_TOKENS ?? 200); i += 1) {
+    const grant = new provider.Grant({ accountId: ACCOUNT, clientId: spa.clientId });
+    grant.addOIDCScope(REFRESH_SCOPE);
+    const grantId = await grant.save();
+    const token = new provider.RefreshToken({
+      accountId: ACCOUNT, client: spa, grantId, scope: REFRESH_SCOPE, gty: 'authorization_code', authTime: Math.floor(Date.now() / 1000),
+    });
+    refreshTokens.push(await token.save());
+  }
+
+  const server = createServer(provider.callback());
+  server.listen(config.port, '127.0.0.1', () => {
+    process.stdout.write(`READY ${JSON.stringify({ refreshTokens })}\n`);
+  });
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+main().catch((error) => {
+  process.stderr.write(`ceiling failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
