@@ -122,11 +122,12 @@ function printTargets(rows: Row[], argon2PerSecond: number, startup: Map<string,
 }
 
 async function main(): Promise<void> {
-  const cores = chooseCores(availableParallelism());
+  const cpuCount = availableParallelism();
+  const cores = chooseCores(cpuCount);
   pinSelf(cores);
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).stdout.trim();
   console.log(`Gatehouse benchmark — ${new Date().toISOString()}, commit ${commit || 'unknown'}, Node ${process.version}`);
-  console.log(`machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${cpuCount} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(cores ? `server pinned to core ${cores.server}, load generator to ${cores.load} (taskset)` : 'no taskset or a single core: server and load generator share cores');
   console.log(`${seconds} s per run, connections ${connectionLevels.join('/')}\n`);
 

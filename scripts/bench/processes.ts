@@ -32,8 +32,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function spawnPinned(script: string, args: string[], env: Record<string, string>, logFile: string, cores: Cores | undefined): ChildProcess {
-  const node = [process.execPath, join(projectRoot, script), ...args];
+export function spawnPinned(script: string, args: string[], env: Record<string, string>, logFile: string, cores: Cores | undefined, nodeFlags: string[] = []): ChildProcess {
+  const node = [process.execPath, ...nodeFlags, join(projectRoot, script), ...args];
   const [command, ...rest] = cores ? ['taskset', '-c', cores.server, ...node] : node;
   const out = openSync(logFile, 'a');
   return spawn(command, rest, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', out, out] });

@@ -93,7 +93,9 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   }
   const logFile = join(dir, 'server.log');
   const started = Date.now();
-  const child = spawnPinned('dist/src/main.js', [], env, logFile, options.cores);
+  // BENCH_PROFILE=<folder>: Gatehouse writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawnPinned('dist/src/main.js', [], env, logFile, options.cores, profile);
   const firstTokenMs = await firstToken(url, credentials, started);
   const server = await waitForLine(child, logFile, 'Gatehouse listening on', started);
   const browser = new Browser((u) => u.href.startsWith(REDIRECT_URI));

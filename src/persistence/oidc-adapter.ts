@@ -6,6 +6,7 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
 import { hashId, seal, unseal } from './sealing.js';
 import { retentionCutoff } from './retention.js';
+import { ClientCache } from './client-cache.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
 function expiresAtFor(expiresIn: number | undefined): Date | null {
@@ -58,17 +59,31 @@ abstract class BaseAdapter implements Adapter {
 
 /** Dynamically registered clients; static clients never reach the adapter. */
 class ClientAdapter extends BaseAdapter {
+  constructor(db: Database, name: string, private readonly cache: ClientCache) {
+    super(db, name);
+  }
+
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
     const data = { name: payload.client_name ?? id, metadata: JSON.stringify(payload) };
+    this.cache.forget(id);
     await this.db.client.upsert({ where: { id }, create: { id, ...data }, update: data });
   }
 
+  // A fresh object every time: oidc-provider may keep or change what it gets.
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.client.findUnique({ where: { id } });
-    return row ? (JSON.parse(row.metadata) as AdapterPayload) : undefined;
+    await this.cache.revalidate();
+    let metadata = this.cache.get(id);
+    if (metadata === undefined) {
+      const row = await this.db.client.findUnique({ where: { id } });
+      if (!row) return undefined;
+      metadata = row.metadata;
+      this.cache.set(id, metadata);
+    }
+    return JSON.parse(metadata) as AdapterPayload;
   }
 
   async destroy(id: string): Promise<void> {
+    this.cache.forget(id);
     await this.db.client.deleteMany({ where: { id } });
   }
 
@@ -223,10 +238,11 @@ class PayloadAdapter extends BaseAdapter {
 
 /** The value for oidc-provider's `adapter` option: one adapter per model name. */
 export function createAdapterFactory(db: Database): AdapterFactory {
+  const clients = new ClientCache(db);
   return (name: string): Adapter => {
     switch (name) {
       case 'Client':
-        return new ClientAdapter(db, name);
+        return new ClientAdapter(db, name, clients);
       case 'Grant':
         return new GrantAdapter(db, name);
       case 'RefreshToken':
