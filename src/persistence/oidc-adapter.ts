@@ -1,12 +1,14 @@
 // oidc-provider's storage adapter on Prisma. Clients and grants are stored in clear (their ids are
 // not bearer credentials); every token-like model is stored under a hash of its id with its payload
 // sealed by that id, so a copy of the database hands out no working token, code or session id.
-// Only portable Prisma queries are used: the same code runs on SQLite and PostgreSQL.
+// Only portable queries are used (Prisma's, and standard SQL for the hottest statements): the same
+// code runs on SQLite and PostgreSQL.
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
 import { hashId, seal, unseal } from './sealing.js';
 import { retentionCutoff } from './retention.js';
 import { ClientCache } from './client-cache.js';
+import { findPayload, findRefreshToken, upsertPayload, upsertRefreshToken } from './hot-queries.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
 function expiresAtFor(expiresIn: number | undefined): Date | null {
@@ -121,20 +123,18 @@ class GrantAdapter extends BaseAdapter {
 /** Refresh tokens have their own table so they can be listed and revoked per account or client. */
 class RefreshTokenAdapter extends BaseAdapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const idHash = hashId(id);
-    const data = {
+    await upsertRefreshToken(this.db, {
+      idHash: hashId(id),
       grantId: payload.grantId ?? null,
       accountId: payload.accountId ?? null,
       clientId: payload.clientId ?? null,
       payload: seal(id, this.name, JSON.stringify(payload)),
       expiresAt: expiresAtFor(expiresIn),
-    };
-    // consumedAt is left alone on update: a re-save must never make a used token usable again.
-    await this.db.refreshToken.upsert({ where: { idHash }, create: { idHash, ...data }, update: data });
+    });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.refreshToken.findUnique({ where: { idHash: hashId(id) } });
+    const row = await findRefreshToken(this.db, hashId(id));
     if (!row || !isLive(row.expiresAt)) return undefined;
     return withConsumed(JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload, row.consumedAt);
   }
@@ -169,31 +169,23 @@ type PayloadRow = { payload: string; consumedAt: Date | null };
 
 /** Sessions, interactions, codes, access tokens, device codes and every other model. */
 class PayloadAdapter extends BaseAdapter {
-  private key(id: string) {
-    return { model_idHash: { model: this.name, idHash: hashId(id) } };
-  }
-
   private open(id: string, row: PayloadRow): AdapterPayload {
     return withConsumed(JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload, row.consumedAt);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const data = {
+    await upsertPayload(this.db, {
+      model: this.name,
+      idHash: hashId(id),
       grantId: payload.grantId ?? null,
       ...secondaryLookup(this.name, id, payload),
       payload: seal(id, this.name, JSON.stringify(payload)),
       expiresAt: expiresAtFor(expiresIn),
-    };
-    // consumedAt is left alone on update: a re-save must never make a used code usable again.
-    await this.db.oidcPayload.upsert({
-      where: this.key(id),
-      create: { model: this.name, idHash: hashId(id), ...data },
-      update: data,
     });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.oidcPayload.findUnique({ where: this.key(id) });
+    const row = await findPayload(this.db, this.name, hashId(id));
     return row && isLive(row.expiresAt) ? this.open(id, row) : undefined;
   }
 
