@@ -1,11 +1,11 @@
-// The benchmark's speed ceiling: a bare oidc-provider with its in-memory adapter (a larger store, so
-// nothing is evicted mid-run) and Gatehouse's own
-// protocol configuration (same grants, features, lifetimes and signing keys kinds), no database,
-// pages or defences. It prints one READY line with refresh tokens minted for the refresh scenario.
+// The benchmark's speed ceiling: a bare oidc-provider with its own in-memory adapter (on a larger
+// store, so nothing is evicted mid-run) and Gatehouse's protocol configuration (same grants,
+// features, lifetimes and key types), without database, pages or defences. It prints one READY line
+// with refresh tokens minted for the refresh scenario.
 import { createServer } from 'node:http';
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
-import { setStorage } from 'oidc-provider/lib/adapters/memory_adapter.js';
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import { loadConfig } from '../../src/config/env.js';
 import { buildConfiguration } from '../../src/oidc/configuration.js';
 import { generateSigningKey, SIGNING_ALGORITHMS } from '../../src/keys/generate-key.js';
@@ -18,15 +18,14 @@ const STORE_ENTRIES = 5_000_000;
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const jwks = { keys: await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg))) };
+  const store = new LRU({ maxSize: STORE_ENTRIES });
   const configuration = buildConfiguration({
     config,
-    adapter: () => { throw new Error('unused: the ceiling keeps everything in memory'); },
+    adapter: (model) => new MemoryAdapter(model, store),
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     jwks,
     cookieKeys: ['ceiling-cookie-key-0123456789abcdef0123'],
   });
-  delete configuration.adapter;
-  setStorage(new LRU({ maxSize: STORE_ENTRIES }));
   configuration.clients = Object.values(BENCH_CLIENTS).map((client) => client.metadata as ClientMetadata);
   const provider = new Provider(config.issuer, configuration);
 
