@@ -1,5 +1,5 @@
-// Times every Prisma model query into the query-latency histogram with a client extension, so the
-// adapter and repositories stay unaware of metrics.
+// Times every Prisma query, model queries and raw SQL alike, into the query-latency histogram with a
+// client extension, so the adapter and repositories stay unaware of metrics.
 import type { Database } from '../persistence/prisma-client.js';
 import type { Metrics } from './metrics.js';
 
@@ -7,15 +7,13 @@ export function timeQueries(db: Database, metrics: Metrics): Database {
   const extended = db.$extends({
     name: 'query-timing',
     query: {
-      $allModels: {
-        async $allOperations({ model, operation, args, query }) {
-          const end = metrics.queryDuration.startTimer({ model, operation });
-          try {
-            return await query(args);
-          } finally {
-            end();
-          }
-        },
+      async $allOperations({ model, operation, args, query }) {
+        const end = metrics.queryDuration.startTimer({ model: model ?? 'raw', operation });
+        try {
+          return await query(args);
+        } finally {
+          end();
+        }
       },
     },
   });

@@ -141,7 +141,8 @@ describe('observability', () => {
     assert.ok(sample(text, 'gatehouse_oauth_errors_total', { endpoint: 'token', error: 'authorization_pending' }) >= 1);
     assert.equal(sample(text, 'gatehouse_rate_limit_hits_total', { limiter: 'device_poll' }), 1);
     assert.ok(sample(text, 'gatehouse_http_request_duration_seconds_count', { route: 'token', status: '200' }) >= 3);
-    assert.ok(sample(text, 'gatehouse_db_query_duration_seconds_count') > 10, 'database queries are timed');
+    assert.ok(sample(text, 'gatehouse_db_query_duration_seconds_count', { model: 'Client' }) >= 1, 'model queries are timed');
+    assert.ok(sample(text, 'gatehouse_db_query_duration_seconds_count', { model: 'raw', operation: '$executeRaw' }) >= 5, 'raw statements are timed');
     assert.ok(sample(text, 'process_resident_memory_bytes') > 0);
     assert.ok(sample(text, 'nodejs_eventloop_lag_seconds') >= 0);
   });
