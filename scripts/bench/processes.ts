@@ -43,7 +43,9 @@ export function spawnPinned(script: string, args: string[], env: Record<string, 
 export async function waitForLine(child: ChildProcess, logFile: string, marker: string, started: number): Promise<ServerProcess> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
-    const line = readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes(marker));
+    const text = readFileSync(logFile, 'utf8');
+    // Only whole lines: the server may be halfway through writing a long one.
+    const line = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').find((l) => l.includes(marker));
     if (line) {
       return {
         child,
