@@ -32,11 +32,21 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Servers still running, stopped when the benchmark exits for any reason (error, Ctrl-C). */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGTERM');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
 export function spawnPinned(script: string, args: string[], env: Record<string, string>, logFile: string, cores: Cores | undefined, nodeFlags: string[] = []): ChildProcess {
   const node = [process.execPath, ...nodeFlags, join(projectRoot, script), ...args];
   const [command, ...rest] = cores ? ['taskset', '-c', cores.server, ...node] : node;
   const out = openSync(logFile, 'a');
-  return spawn(command, rest, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(command, rest, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', out, out] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
 
 /** Waits until `logFile` has a line containing `marker`; taskset execs node, so the pid is the server's. */

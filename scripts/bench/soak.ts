@@ -17,10 +17,11 @@ export async function runSoak(minutes: number, windowSeconds: number, cores: Cor
     REFRESH_TOKEN_TTL: '60',
     SWEEP_INTERVAL: '10',
   };
-  const target = await startGatehouse({ port: await freePort(), env, cores, refreshTokens: 3 * CONNECTIONS });
+  const windows = Math.max(1, Math.round((minutes * 60) / windowSeconds));
+  // Each window ends with up to one refresh token per connection in flight, its rotation unseen.
+  const target = await startGatehouse({ port: await freePort(), env, cores, refreshTokens: CONNECTIONS * (windows + 2) });
   const cc = SCENARIOS.find((s) => s.name === 'cc-opaque')!;
   const refresh = SCENARIOS.find((s) => s.name === 'refresh')!;
-  const windows = Math.max(1, Math.round((minutes * 60) / windowSeconds));
   console.log(`\nsoak: ${minutes} min, ${CONNECTIONS} connections each of client_credentials and refresh, tokens live 30-60 s, sweep every 10 s;`);
   console.log('expired rows are kept 10 min (retention) before the sweeper deletes them, so the database grows for about 11 min, then stays flat.\n');
   console.log('| minute | cc req/s | cc p99 ms | refresh req/s | refresh p99 ms | errors | RSS MiB | database MiB |');
