@@ -27,6 +27,9 @@ const ERROR_EVENTS = {
 
 const REFRESH_TOKEN_REUSED = 'refresh token already used';
 
+/** Answers a polling device gets every few seconds by design: counted, but logged only at debug. */
+const ROUTINE_ERRORS: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down']);
+
 interface OAuthErrorLike {
   error?: string;
   error_description?: string;
@@ -56,7 +59,9 @@ export function observeProviderEvents(provider: Provider, log: Logger, metrics: 
         log.warn({ event, endpoint, error: code, clientId: clientIdOf(ctx) }, 'refresh token reuse detected: grant revoked');
         return;
       }
-      log.info({ event, endpoint, error: code, description: error?.error_description, clientId: clientIdOf(ctx) }, 'oauth error');
+      const fields = { event, endpoint, error: code, description: error?.error_description, clientId: clientIdOf(ctx) };
+      if (ROUTINE_ERRORS.has(code)) log.debug(fields, 'oauth error');
+      else log.info(fields, 'oauth error');
     });
   }
 
