@@ -53,3 +53,16 @@ export async function findRefreshToken(db: Database, idHash: string): Promise<St
   const rows = await db.$queryRaw<StoredRow[]>`SELECT "payload", "expiresAt", "consumedAt" FROM "RefreshToken" WHERE "idHash" = ${idHash}`;
   return rows[0];
 }
+
+export async function consumePayload(db: Database, model: string, idHash: string): Promise<void> {
+  await db.$executeRaw`UPDATE "OidcPayload" SET "consumedAt" = ${new Date()} WHERE "model" = ${model} AND "idHash" = ${idHash}`;
+}
+
+export async function consumeRefreshToken(db: Database, idHash: string): Promise<void> {
+  await db.$executeRaw`UPDATE "RefreshToken" SET "consumedAt" = ${new Date()} WHERE "idHash" = ${idHash}`;
+}
+
+export async function findGrant(db: Database, id: string): Promise<Omit<StoredRow, 'consumedAt'> | undefined> {
+  const rows = await db.$queryRaw<Omit<StoredRow, 'consumedAt'>[]>`SELECT "payload", "expiresAt" FROM "Grant" WHERE "id" = ${id}`;
+  return rows[0];
+}

@@ -8,7 +8,9 @@ import type { Database } from './prisma-client.js';
 import { hashId, seal, unseal } from './sealing.js';
 import { retentionCutoff } from './retention.js';
 import { ClientCache } from './client-cache.js';
-import { findPayload, findRefreshToken, upsertPayload, upsertRefreshToken } from './hot-queries.js';
+import {
+  consumePayload, consumeRefreshToken, findGrant, findPayload, findRefreshToken, upsertPayload, upsertRefreshToken,
+} from './hot-queries.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
 function expiresAtFor(expiresIn: number | undefined): Date | null {
@@ -106,7 +108,7 @@ class GrantAdapter extends BaseAdapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.grant.findUnique({ where: { id } });
+    const row = await findGrant(this.db, id);
     return row && isLive(row.expiresAt) ? (JSON.parse(row.payload) as AdapterPayload) : undefined;
   }
 
@@ -140,7 +142,7 @@ class RefreshTokenAdapter extends BaseAdapter {
   }
 
   override async consume(id: string): Promise<void> {
-    await this.db.refreshToken.updateMany({ where: { idHash: hashId(id) }, data: { consumedAt: new Date() } });
+    await consumeRefreshToken(this.db, hashId(id));
   }
 
   async destroy(id: string): Promise<void> {
@@ -213,10 +215,7 @@ class PayloadAdapter extends BaseAdapter {
   }
 
   override async consume(id: string): Promise<void> {
-    await this.db.oidcPayload.updateMany({
-      where: { model: this.name, idHash: hashId(id) },
-      data: { consumedAt: new Date() },
-    });
+    await consumePayload(this.db, this.name, hashId(id));
   }
 
   async destroy(id: string): Promise<void> {
