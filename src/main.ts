@@ -25,13 +25,13 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal} received: finishing in-flight requests`);
+    log.info({ signal }, 'finishing in-flight requests');
     setTimeout(() => {
       log.error('in-flight requests did not finish in time; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     running.close().then(() => process.exit(0), (error) => {
-      log.error('shutdown failed', error);
+      log.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });
   };

@@ -22,24 +22,29 @@ import { AuditLog } from './audit/audit-log.js';
 import { wireProviderEvents } from './audit/provider-events.js';
 import { UsageMeter } from './usage/usage-meter.js';
 import { LoginThrottle } from './throttling/login-throttle.js';
+import { Metrics } from './metrics/metrics.js';
+import { timeQueries } from './metrics/database-timing.js';
+import { observeProviderEvents } from './events/provider-events.js';
 
 export interface RunningServer {
   server: Server;
   db: Database;
+  metrics: Metrics;
   url: string;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const applied = await applyMigrations(config.databaseUrl);
-  if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
+  if (applied.length) log.info({ migrations: applied }, 'applied migrations');
 
-  const db = await openDatabase(config.databaseUrl);
+  const metrics = new Metrics();
+  const db = timeQueries(await openDatabase(config.databaseUrl), metrics);
   const users = new Users(db, new PasswordHasher(config.argon2));
   const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
   const resources = new Resources(db);
   const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await resources.longestTtl()), new Date(), config.keyEncryptionSecret);
-  const audit = new AuditLog(db, (error) => log.error('audit write failed', error));
+  const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
   const provider = createProvider(db, {
     config,
     log,
@@ -51,19 +56,27 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     signingAlgs: signingAlgorithms(jwks),
     dpopNonceSecret: await loadDpopNonceSecret(db),
     audit,
+    onSlowDown: () => metrics.rateLimitHits.inc({ limiter: 'device_poll' }),
   });
-  wireProviderEvents(provider, audit, new UsageMeter(db), (error) => log.error('usage metering failed', error));
-  provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));
+  wireProviderEvents(provider, audit, new UsageMeter(db), (error) => log.error({ err: error }, 'usage metering failed'));
+  observeProviderEvents(provider, log, metrics);
 
   const throttle = new LoginThrottle(db, config.loginThrottle);
-  const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0], throttle, audit });
-  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error, resources });
+  const pages = createInteractionRouter({
+    provider,
+    users,
+    csrfKey: cookieKeys[0],
+    throttle,
+    audit,
+    onSignIn: (result) => metrics.signIns.inc({ result }),
+  });
+  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, config.auditRetentionDays, (error) => log.error('sweep failed', error));
+  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, config.auditRetentionDays, (error) => log.error({ err: error }, 'sweep failed'));
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -72,6 +85,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     server,
     db,
+    metrics,
     url: `http://127.0.0.1:${port}`,
     async close() {
       stopSweeper();

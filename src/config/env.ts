@@ -54,6 +54,8 @@ export interface Config {
   clientSecretPepper: string | undefined;
   auditRetentionDays: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** Bearer token Prometheus presents at /metrics; when absent the endpoint is off. */
+  metricsToken: string | undefined;
 }
 
 export interface LoginThrottleSettings {
@@ -169,6 +171,15 @@ function parseServerSecret(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function parseMetricsToken(raw: string | undefined): string | undefined {
+  const token = raw?.trim();
+  if (!token) return undefined;
+  if (token.length < 32 || !/^[\x21-\x7E]+$/.test(token)) {
+    throw new ConfigError('METRICS_TOKEN must be at least 32 printable characters without spaces');
+  }
+  return token;
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -231,5 +242,6 @@ export function loadConfig(env: Env = process.env): Config {
     clientSecretPepper: parseServerSecret(env, 'CLIENT_SECRET_PEPPER'),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,
+    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
   };
 }

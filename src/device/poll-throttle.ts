@@ -30,7 +30,7 @@ export async function recordPoll(db: Database, deviceCode: string, baseInterval:
   return tooSoon;
 }
 
-export function devicePollThrottle(db: Database, interval: number, deviceCodeTtl: number): Middleware {
+export function devicePollThrottle(db: Database, interval: number, deviceCodeTtl: number, onSlowDown: () => void = () => {}): Middleware {
   return async (koaCtx, next) => {
     await next();
     const ctx = koaCtx as unknown as KoaContextWithOIDC;
@@ -45,6 +45,7 @@ export function devicePollThrottle(db: Database, interval: number, deviceCodeTtl
     const tooSoon = await recordPoll(db, deviceCode, interval, deviceCodeTtl);
     const body = ctx.body as { error?: string } | undefined;
     if (tooSoon && body?.error === 'authorization_pending') {
+      onSlowDown();
       ctx.status = 400;
       ctx.body = {
         error: 'slow_down',

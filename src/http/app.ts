@@ -10,22 +10,31 @@ import { stylesheet } from './assets.js';
 import { prefillDeviceCode } from '../device/prefill.js';
 import { authorizationServerMetadata } from './authorization-server-metadata.js';
 import type { Resources } from '../resources/resources.js';
+import type { Logger } from '../logging/logger.js';
+import { requestLog } from '../logging/request-log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { metricsEndpoint } from '../metrics/endpoint.js';
 
 export interface AppParts {
   provider: Provider;
   pages: Router;
   trustProxy: boolean;
-  log: (message: string, error?: unknown) => void;
+  log: Logger;
   resources: Resources;
+  metrics: Metrics;
+  /** Bearer token a scraper must present at /metrics; undefined turns the endpoint off. */
+  metricsToken: string | undefined;
 }
 
-export function createApp({ provider, pages, trustProxy, log, resources }: AppParts): Koa {
+export function createApp({ provider, pages, trustProxy, log, resources, metrics, metricsToken }: AppParts): Koa {
   const app = new Koa();
   app.proxy = trustProxy;
   provider.proxy = trustProxy;
   // oidc-provider runs on our context when mounted: sign its cookies with its own keys.
   app.keys = provider.keys;
+  app.use(requestLog(log, metrics));
   app.use(errorBoundary(log));
+  app.use(metricsEndpoint(metrics, metricsToken));
   app.use(securityHeaders);
   app.use(bodyLimit);
   app.use(stylesheet());

@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { requestOrigin } from '../audit/request-context.js';
 import type { LoginThrottle } from '../throttling/login-throttle.js';
 import { renderPage } from '../http/render.js';
+import type { SignInResult } from '../metrics/metrics.js';
 import { assertCsrf, csrfToken } from './csrf.js';
 import { readForm } from './form-body.js';
 import { describeInteraction, loadInteraction, type Interaction } from './interaction.js';
@@ -25,6 +26,8 @@ export interface LoginDeps {
   csrfKey: string;
   throttle: LoginThrottle;
   audit: AuditLog;
+  /** Told the outcome of every submitted sign-in form, for metrics. */
+  onSignIn?: (result: SignInResult) => void;
 }
 
 interface LoginForm {
@@ -64,6 +67,7 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
   const email = form.get('email') ?? '';
   const password = form.get('password') ?? '';
   if (!email.trim() || !password) {
+    deps.onSignIn?.('incomplete_form');
     await renderLogin(deps, ctx, interaction, { email, errorMessage: 'Enter your email and password.' }, 400);
     return;
   }
@@ -81,6 +85,7 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
   const outcome = await deps.users.check(email, password);
   if (!('user' in outcome)) {
     const accountId = outcome.failure === 'wrong_password' ? outcome.accountId : undefined;
+    deps.onSignIn?.('invalid_credentials');
     const { failures, lockedForSeconds } = await deps.throttle.recordFailure(email, origin.ip);
     await deps.audit.record({ type: 'login.failure', clientId, accountId, ...origin, detail: { reason: outcome.failure, failures } });
     if (lockedForSeconds > 0) {
@@ -93,6 +98,7 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
   const { user } = outcome;
   await deps.throttle.recordSuccess(email);
   await deps.audit.record({ type: 'login.success', clientId, accountId: user.id, ...origin });
+  deps.onSignIn?.('success');
   await deps.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
   ctx.respond = false;
 }

@@ -1,16 +1,12 @@
 // Our interaction pages, the part of sign-in oidc-provider leaves to us: it sends the browser to
 // /interaction/:uid, we show the step it asks for (login or consent) and hand the result back.
 import Router from '@koa/router';
-import type Provider from 'oidc-provider';
-import type { Users } from '../accounts/users.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { LoginThrottle } from '../throttling/login-throttle.js';
 import { PageError, interactionErrors } from './errors.js';
 import { loadInteraction, uidParam } from './interaction.js';
-import { showLogin, submitLogin } from './login.js';
+import { showLogin, submitLogin, type LoginDeps } from './login.js';
 import { showConsent, submitConsent } from './consent.js';
 
-export function createInteractionRouter(deps: { provider: Provider; users: Users; csrfKey: string; throttle: LoginThrottle; audit: AuditLog }): Router {
+export function createInteractionRouter(deps: LoginDeps): Router {
   const router = new Router();
 
   router.get('/interaction/:uid', interactionErrors, async (ctx) => {

@@ -9,7 +9,7 @@ import * as pages from './pages.js';
 import { clientBasedCORS, introspectionAllowed, rotateRefreshTokenPolicy } from './policies.js';
 import { generateClientSecret } from './client-secrets.js';
 import { newClientId } from '../clients/clients.js';
-import type { Resources } from '../resources/resources.js';
+import type { ResourceCatalog } from '../resources/resources.js';
 import { resourceIndicators } from '../resources/resource-indicators.js';
 
 export interface ProviderDependencies {
@@ -18,7 +18,7 @@ export interface ProviderDependencies {
   findAccount: FindAccount;
   jwks: PrivateJwks;
   cookieKeys: string[];
-  resources: Resources;
+  resources: ResourceCatalog;
   /** Algorithms the JWKS holds signing keys for. */
   signingAlgs: ReadonlySet<string>;
   dpopNonceSecret: Buffer;

@@ -16,7 +16,12 @@ import { registrationRateLimiter } from '../registration/rate-limit.js';
 import { takeInitialAccessTokenUse } from '../registration/initial-access-tokens.js';
 import { retryBackchannelLogout } from '../logout/backchannel-retry.js';
 
-export function createProvider(db: Database, deps: ProviderDependencies & { config: Config; log: Logger; audit: AuditLog }): Provider {
+export interface ProviderHooks {
+  /** Called whenever a device is told to slow down, for the rate-limit metric. */
+  onSlowDown?: () => void;
+}
+
+export function createProvider(db: Database, deps: ProviderDependencies & ProviderHooks & { config: Config; log: Logger; audit: AuditLog }): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
 
   // Stored clients carry a SHA-256 of their secret in `client_secret`; compare against that.
@@ -38,7 +43,7 @@ export function createProvider(db: Database, deps: ProviderDependencies & { conf
   if (!deps.config.rateLimits.disabled) provider.use(clientRateLimits(db, deps.config.rateLimits, deps.audit));
 
   provider.use(unsavedSessionGuard);
-  provider.use(devicePollThrottle(db, deps.config.devicePollInterval, deps.config.ttl.deviceCode));
+  provider.use(devicePollThrottle(db, deps.config.devicePollInterval, deps.config.ttl.deviceCode, deps.onSlowDown));
   provider.use(registrationGuard({
     limiter: registrationRateLimiter(db, deps.config.registrationRateLimit),
     policy: async () => ({ apiScopes: await deps.resources.allScopes() }),

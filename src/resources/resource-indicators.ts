@@ -2,7 +2,7 @@
 // request is for, which of its scopes the client may have, and how its access tokens look.
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { SCOPES } from '../oidc/scopes.js';
-import type { Resource, Resources } from './resources.js';
+import type { Resource, ResourceCatalog } from './resources.js';
 
 type ResourceIndicators = NonNullable<NonNullable<Configuration['features']>['resourceIndicators']>;
 type ResourceServerInfo = Awaited<ReturnType<NonNullable<ResourceIndicators['getResourceServerInfo']>>>;
@@ -33,7 +33,7 @@ function resourceServerInfo(resource: Resource, allowed: string[]): ResourceServ
 }
 
 /** The `features.resourceIndicators` settings; `signingAlgs` are the algorithms the JWKS can sign with. */
-export function resourceIndicators(resources: Resources, signingAlgs: ReadonlySet<string>): ResourceIndicators {
+export function resourceIndicators(resources: ResourceCatalog, signingAlgs: ReadonlySet<string>): ResourceIndicators {
   return {
     enabled: true,
 

@@ -19,6 +19,13 @@ export type TokenFormat = (typeof TOKEN_FORMATS)[number];
 export const JWT_ALGS = ['ES256', 'EdDSA', 'RS256'] as const;
 export type JwtAlg = (typeof JWT_ALGS)[number];
 
+/** What the protocol configuration reads about APIs: the stored ones, or a fixed set (benchmark ceiling). */
+export interface ResourceCatalog {
+  list(): Promise<Resource[]>;
+  find(identifier: string): Promise<Resource | undefined>;
+  allScopes(): Promise<string[]>;
+}
+
 export interface ResourceRequest {
   identifier: string;
   scope: string;

@@ -65,6 +65,8 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ KEY_ENCRYPTION_SECRET: 'too-short' }, /^KEY_ENCRYPTION_SECRET /],
     [{ AUDIT_RETENTION_DAYS: '0' }, /^AUDIT_RETENTION_DAYS /],
     [{ CLIENT_SECRET_PEPPER: 'pepper' }, /^CLIENT_SECRET_PEPPER /],
+    [{ METRICS_TOKEN: 'too-short' }, /^METRICS_TOKEN /],
+    [{ METRICS_TOKEN: 'has spaces in it but is long enough to pass' }, /^METRICS_TOKEN /],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));

@@ -1,0 +1,151 @@
+// `npm run bench`: loads Gatehouse and the bare oidc-provider ceiling with the same requests, on
+// separate cores where possible, and prints requests/s, p50/p99, errors, server RSS and the
+// Gatehouse/ceiling ratio per scenario, then checks the issue's targets. `--soak M` adds a bounded
+// soak of M minutes (client credentials + refresh) to watch latency, RSS and database size.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../src/project-root.js';
+import { freePort } from '../test/support/gatehouse-process.js';
+import { chooseCores, pinSelf, spawnPinned, watchPeakRss, type Cores } from './bench/processes.js';
+import { SCENARIOS, type Scenario } from './bench/scenarios.js';
+import { startCeiling, startGatehouse } from './bench/targets.js';
+import type { LoadResult } from './bench/load.js';
+import { runSoak } from './bench/soak.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: process.env.BENCH_DURATION ?? '5' },
+    connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '1,16,64' },
+    scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
+    soak: { type: 'string', default: process.env.BENCH_SOAK_MINUTES ?? '0' },
+    'soak-window': { type: 'string', default: '60' },
+  },
+});
+
+const seconds = Number(args.duration);
+const connectionLevels = args.connections.split(',').map(Number);
+const wanted = new Set(args.scenarios.split(','));
+const soakMinutes = Number(args.soak);
+if (!(seconds > 0) || connectionLevels.some((c) => !(c >= 1)) || !(soakMinutes >= 0) || !(Number(args['soak-window']) > 0)) {
+  process.stderr.write('usage: npm run bench -- [--duration S] [--connections 1,16,64] [--scenarios a,b|none] [--soak MINUTES] [--soak-window S]\n');
+  process.exit(2);
+}
+
+interface Row {
+  scenario: Scenario;
+  connections: number;
+  gatehouse: LoadResult;
+  ceiling?: LoadResult;
+  rssMiB: number;
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+async function measureArgon2(cores: Cores | undefined): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-argon2-'));
+  const log = join(dir, 'out');
+  const child = spawnPinned('dist/scripts/bench/argon2-rate.js', [String(Math.max(3, seconds))], {}, log, cores);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return (JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!) as { perSecond: number }).perSecond;
+}
+
+async function runGroup(jwt: boolean, cores: Cores | undefined, rows: Row[], startup: Map<string, number>): Promise<void> {
+  const scenarios = SCENARIOS.filter((s) => s.jwt === jwt && wanted.has(s.name));
+  if (scenarios.length === 0) return;
+  const env: Record<string, string> = { BENCH_RESOURCE_FORMAT: jwt ? 'jwt' : 'opaque' };
+  const refreshTokens = scenarios.some((s) => s.name === 'refresh') ? 150 : 0;
+  const gatehouse = await startGatehouse({ port: await freePort(), env, cores, refreshTokens });
+  const ceiling = await startCeiling({ port: await freePort(), env, cores, refreshTokens: 200 });
+  startup.set(`gatehouse${jwt ? ' (JWT)' : ''}`, gatehouse.firstTokenMs);
+  startup.set(`ceiling${jwt ? ' (JWT)' : ''}`, ceiling.firstTokenMs);
+  try {
+    for (const scenario of scenarios) {
+      for (const connections of connectionLevels) {
+        const peak = watchPeakRss(gatehouse.server.pid);
+        const ours = await scenario.run(gatehouse, connections, seconds);
+        const rssMiB = peak();
+        const theirs = scenario.ceiling ? await scenario.run(ceiling, connections, seconds) : undefined;
+        rows.push({ scenario, connections, gatehouse: ours, ceiling: theirs, rssMiB });
+        process.stderr.write(`  ${scenario.name} x${connections}: ${fmt(ours.rps)} req/s vs ${theirs ? fmt(theirs.rps) : 'n/a'}\n`);
+      }
+    }
+  } finally {
+    await Promise.all([gatehouse.server.stop(), ceiling.server.stop()]);
+  }
+}
+
+function printTable(rows: Row[]): void {
+  console.log('| scenario | conns | Gatehouse req/s | p50 ms | p99 ms | errors | RSS MiB | ceiling req/s | p50 ms | p99 ms | errors | ratio |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { scenario, connections, gatehouse: g, ceiling: c, rssMiB } of rows) {
+    const ratio = c ? `${fmt((g.rps / c.rps) * 100)}%` : 'n/a';
+    console.log(`| ${scenario.label} | ${connections} | ${fmt(g.rps)} | ${fmt(g.p50, 1)} | ${fmt(g.p99, 1)} | ${g.errors} | ${fmt(rssMiB)} | ${c ? fmt(c.rps) : 'n/a'} | ${c ? fmt(c.p50, 1) : ''} | ${c ? fmt(c.p99, 1) : ''} | ${c ? c.errors : ''} | ${ratio} |`);
+  }
+}
+
+function printTargets(rows: Row[], argon2PerSecond: number, startup: Map<string, number>): void {
+  const lines: [string, boolean, string][] = [];
+  const ratioTarget = (name: string, min: number, label: string) => {
+    const matching = rows.filter((r) => r.scenario.name === name && r.ceiling);
+    if (matching.length === 0) return;
+    const ratios = matching.map((r) => `${r.connections}: ${fmt((r.gatehouse.rps / r.ceiling!.rps) * 100)}%`);
+    lines.push([`${label} >= ${min * 100}% of the ceiling`, matching.every((r) => r.gatehouse.rps >= min * r.ceiling!.rps), ratios.join(', ')]);
+  };
+  ratioTarget('cc-opaque', 0.75, 'client_credentials (opaque)');
+  ratioTarget('cc-jwt', 0.9, 'client_credentials (JWT)');
+  ratioTarget('introspection', 0.6, 'introspection');
+  const refresh = rows.filter((r) => r.scenario.name === 'refresh');
+  if (refresh.length) {
+    const best = Math.max(...refresh.map((r) => r.gatehouse.rps));
+    lines.push(['refresh >= 1,000/s', best >= 1000, `best ${fmt(best)}/s`]);
+  }
+  const flows = rows.filter((r) => r.scenario.name === 'auth-code-flow');
+  if (flows.length) {
+    const best = Math.max(...flows.map((r) => r.gatehouse.rps));
+    lines.push(['login flows >= 90% of argon2 verify rate', best >= 0.9 * argon2PerSecond, `best ${fmt(best, 1)}/s vs argon2 ${fmt(argon2PerSecond, 1)}/s (${fmt((best / argon2PerSecond) * 100)}%)`]);
+  }
+  const tokenRows = rows.filter((r) => r.connections === 64 && ['cc-opaque', 'cc-jwt', 'refresh', 'device-poll'].includes(r.scenario.name));
+  if (tokenRows.length) {
+    lines.push(['p99 < 50 ms at 64 connections (token requests)', tokenRows.every((r) => r.gatehouse.p99 < 50), tokenRows.map((r) => `${r.scenario.name} ${fmt(r.gatehouse.p99, 1)} ms`).join(', ')]);
+  }
+  const rss = Math.max(...rows.map((r) => r.rssMiB));
+  lines.push(['server RSS < 200 MiB under load', rss < 200, `peak ${fmt(rss)} MiB`]);
+  const start = startup.get('gatehouse') ?? startup.get('gatehouse (JWT)');
+  if (start !== undefined) lines.push(['start to first token < 2 s', start < 2000, `${start} ms (ceiling ${startup.get('ceiling') ?? startup.get('ceiling (JWT)')} ms)`]);
+  console.log('\n| target | met | measured |\n| --- | --- | --- |');
+  for (const [target, met, measured] of lines) console.log(`| ${target} | ${met ? 'yes' : 'NO'} | ${measured} |`);
+}
+
+async function main(): Promise<void> {
+  const cpuCount = availableParallelism();
+  const cores = chooseCores(cpuCount);
+  pinSelf(cores);
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).stdout.trim();
+  console.log(`Gatehouse benchmark — ${new Date().toISOString()}, commit ${commit || 'unknown'}, Node ${process.version}`);
+  console.log(`machine: ${cpuCount} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(cores ? `server pinned to core ${cores.server}, load generator to ${cores.load} (taskset)` : 'no taskset or a single core: server and load generator share cores');
+  console.log(`${seconds} s per run, connections ${connectionLevels.join('/')}\n`);
+
+  if (SCENARIOS.some((s) => wanted.has(s.name))) {
+    const argon2PerSecond = wanted.has('auth-code-flow') ? await measureArgon2(cores) : Number.NaN;
+    const rows: Row[] = [];
+    const startup = new Map<string, number>();
+    await runGroup(false, cores, rows, startup);
+    await runGroup(true, cores, rows, startup);
+    const order = SCENARIOS.map((s) => s.name);
+    rows.sort((a, b) => order.indexOf(a.scenario.name) - order.indexOf(b.scenario.name) || a.connections - b.connections);
+    printTable(rows);
+    if (Number.isFinite(argon2PerSecond)) console.log(`\nargon2id verify rate on the server core (4 threads, configured cost): ${fmt(argon2PerSecond, 1)}/s`);
+    console.log(`start to first token: ${[...startup].map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+    printTargets(rows, argon2PerSecond, startup);
+  }
+  if (soakMinutes > 0) await runSoak(soakMinutes, Number(args['soak-window']), cores);
+}
+
+main().then(() => process.exit(0), (error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,22 @@
+// Types for the two oidc-provider internals the ceiling uses to give the provider's own in-memory
+// adapter a larger store (by default it keeps 1,000 entries, so refresh tokens would be evicted).
+declare module 'oidc-provider/lib/helpers/lru.js' {
+  export default class LRU {
+    constructor(options: { maxSize: number });
+  }
+}
+
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+  import type { Adapter } from 'oidc-provider';
+  import type LRU from 'oidc-provider/lib/helpers/lru.js';
+  export default class MemoryAdapter implements Adapter {
+    constructor(model: string, store: LRU, clockTolerance?: number);
+    upsert: Adapter['upsert'];
+    find: Adapter['find'];
+    findByUserCode: Adapter['findByUserCode'];
+    findByUid: Adapter['findByUid'];
+    consume: Adapter['consume'];
+    destroy: Adapter['destroy'];
+    revokeByGrantId: Adapter['revokeByGrantId'];
+  }
+}

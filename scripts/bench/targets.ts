@@ -1,0 +1,133 @@
+// Where each server under test runs and how the benchmark talks to it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/project-root.js';
+import { Browser } from '../../test/support/browser.js';
+import { API_RESOURCE, API_SCOPE, BENCH_CLIENTS, REDIRECT_URI, REFRESH_SCOPE, USER, benchResourceFormat, type ClientName, type Credentials } from './fixtures.js';
+import { spawnPinned, waitForLine, type Cores, type ServerProcess } from './processes.js';
+import { loginFlow } from './login-flow.js';
+
+export interface Target {
+  name: 'gatehouse' | 'ceiling';
+  url: string;
+  server: ServerProcess;
+  credentials: Credentials;
+  refreshTokens: string[];
+  /** Milliseconds from process start to the first client-credentials token. */
+  firstTokenMs: number;
+  databaseFile?: string;
+}
+
+export function basic(creds: { client_id: string; client_secret?: string }): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(creds.client_id)}:${encodeURIComponent(creds.client_secret ?? '')}`).toString('base64')}`;
+}
+
+async function post(url: string, form: Record<string, string>, auth?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
+    body: new URLSearchParams(form),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+export async function clientCredentialsToken(target: { url: string; credentials: Credentials }): Promise<string> {
+  const { status, json } = await post(`${target.url}/token`, { grant_type: 'client_credentials', scope: API_SCOPE }, basic(target.credentials.job));
+  if (status !== 200) throw new Error(`client_credentials failed at ${target.url}: ${JSON.stringify(json)}`);
+  return String(json.access_token);
+}
+
+export async function deviceCode(target: Target): Promise<string> {
+  const { status, json } = await post(`${target.url}/device/auth`, { client_id: target.credentials.tv.client_id, scope: 'openid' });
+  if (status !== 200) throw new Error(`device authorization failed: ${JSON.stringify(json)}`);
+  return String(json.device_code);
+}
+
+/** Polls for the first token from the moment the process was spawned. */
+async function firstToken(url: string, credentials: Credentials, started: number): Promise<number> {
+  for (;;) {
+    try {
+      await clientCredentialsToken({ url, credentials });
+      return Date.now() - started;
+    } catch {
+      if (Date.now() - started > 60_000) throw new Error(`no token from ${url} within 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+function cli(env: Record<string, string>, args: string[], input = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'gatehouse.js'), ...args, '--json'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`gatehouse ${args.join(' ')}: ${err}`))));
+    child.stdin.end(input);
+  });
+}
+
+export interface StartOptions {
+  port: number;
+  env: Record<string, string>;
+  cores: Cores | undefined;
+  refreshTokens: number;
+}
+
+/** Gatehouse on a fresh SQLite file, with the bench user and clients made by the real CLI. */
+export async function startGatehouse(options: StartOptions): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const databaseFile = join(dir, 'gatehouse.db');
+  const url = `http://127.0.0.1:${options.port}`;
+  const env = {
+    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, PORT: String(options.port), HOST: '127.0.0.1',
+    ISSUER: url, DATABASE_URL: `file:${databaseFile}`, LOG_LEVEL: 'info', RATE_LIMIT_DISABLED: '1', ...options.env,
+  };
+  await cli(env, ['user', 'create', '--email', USER.email, '--password-stdin'], `${USER.password}\n`);
+  await cli(env, ['resource', 'create', '--identifier', API_RESOURCE, '--scope', API_SCOPE, '--format', benchResourceFormat(env)]);
+  const credentials = {} as Credentials;
+  for (const [name, client] of Object.entries(BENCH_CLIENTS) as [ClientName, (typeof BENCH_CLIENTS)[ClientName]][]) {
+    credentials[name] = JSON.parse(await cli(env, ['client', 'create', ...client.cli])) as Credentials[ClientName];
+  }
+  const logFile = join(dir, 'server.log');
+  const started = Date.now();
+  // BENCH_PROFILE=<folder>: Gatehouse writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawnPinned('dist/src/main.js', [], env, logFile, options.cores, profile);
+  const firstTokenMs = await firstToken(url, credentials, started);
+  const server = await waitForLine(child, logFile, 'Gatehouse listening on', started);
+  const browser = new Browser((u) => u.href.startsWith(REDIRECT_URI));
+  const refreshTokens: string[] = [];
+  for (let i = 0; i < options.refreshTokens; i += 1) {
+    refreshTokens.push(String((await loginFlow(url, credentials.spa.client_id, REFRESH_SCOPE, browser)).refresh_token));
+  }
+  return { name: 'gatehouse', url, server, credentials, refreshTokens, firstTokenMs, databaseFile };
+}
+
+/** The bare oidc-provider with the same grants and clients, everything in memory. */
+export async function startCeiling(options: StartOptions): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-ceiling-'));
+  const url = `http://127.0.0.1:${options.port}`;
+  const logFile = join(dir, 'server.log');
+  const started = Date.now();
+  const child = spawnPinned('dist/scripts/bench/ceiling-server.js', [], {
+    PORT: String(options.port), ISSUER: url, BENCH_REFRESH_TOKENS: String(options.refreshTokens), ...options.env,
+  }, logFile, options.cores);
+  const server = await waitForLine(child, logFile, 'READY ', started);
+  const credentials = Object.fromEntries(Object.entries(BENCH_CLIENTS).map(([name, c]) => [name, c.metadata])) as Credentials;
+  const firstTokenMs = await firstToken(url, credentials, started);
+  const { refreshTokens } = JSON.parse(server.readyLine.slice(server.readyLine.indexOf('READY ') + 6)) as { refreshTokens: string[] };
+  return { name: 'ceiling', url, server, credentials, refreshTokens, firstTokenMs };
+}
+
+/** The SQLite file and its write-ahead log together, in MiB. */
+export function databaseMiB(file: string): number {
+  let bytes = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try { bytes += statSync(file + suffix).size; } catch { /* absent until first written */ }
+  }
+  return bytes / 1024 / 1024;
+}
