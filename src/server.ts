@@ -1,9 +1,11 @@
-// Assembles and starts Gatehouse: migrate, open the database, load keys, build the provider and
-// the pages, listen, sweep expired rows, and shut down cleanly.
+// Assembles and starts Gatehouse: migrate (or check migrations), open the database, load keys, build
+// the provider and the pages, listen, sweep expired rows, and shut down cleanly.
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config/env.js';
 import { applyMigrations } from './persistence/migrations.js';
+import { migrationStatus } from './persistence/migration-status.js';
 import { openDatabase, type Database } from './persistence/prisma-client.js';
+import { providerOf } from './persistence/database-provider.js';
 import { createAdapterFactory } from './persistence/oidc-adapter.js';
 import { startSweeper } from './persistence/sweeper.js';
 import { loadSigningKeys, retiredKeyLifetime } from './keys/signing-keys.js';
@@ -14,20 +16,52 @@ import { createFindAccount } from './accounts/find-account.js';
 import { createProvider } from './oidc/create-provider.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createApp } from './http/app.js';
+import { Readiness } from './operations/readiness.js';
+import { markUnavailable } from './operations/unavailable.js';
+import { isDatabaseUnavailable } from './operations/database-errors.js';
+import { closeGracefully } from './operations/graceful-close.js';
 import type { Logger } from './logging/logger.js';
 
 export interface RunningServer {
   server: Server;
   db: Database;
   url: string;
+  /** Stops accepting, lets in-flight requests finish (cut after the timeout), closes the pool. */
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const applied = await applyMigrations(config.databaseUrl);
-  if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
+/** Migrates at start, or with MIGRATE_ON_START=false refuses to run on a database that lacks migrations. */
+async function prepareSchema(config: Config, db: Database, log: Logger): Promise<void> {
+  if (config.migrateOnStart) {
+    const applied = await applyMigrations(config.databaseUrl);
+    if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
+    return;
+  }
+  const { pending } = await migrationStatus(db, config.databaseUrl);
+  if (pending.length) {
+    throw new Error(`the database lacks migrations (${pending.join(', ')}); run \`gatehouse db migrate\` first, or set MIGRATE_ON_START=true`);
+  }
+}
 
-  const db = await openDatabase(config.databaseUrl);
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  let connectionLostLogged = 0;
+  const db = await openDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    // Idle connections die with the database; the pool replaces them when it is back. Log at most every 10 s.
+    onConnectionLost: (error) => {
+      if (Date.now() - connectionLostLogged < 10_000) return;
+      connectionLostLogged = Date.now();
+      log.error('database connection lost', error);
+    },
+  });
+  try {
+    await prepareSchema(config, db, log);
+  } catch (error) {
+    await db.$disconnect();
+    throw error;
+  }
+  const readiness = new Readiness(db, config.databaseUrl);
+
   const users = new Users(db, new PasswordHasher(config.argon2));
   const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
   const provider = createProvider(db, {
@@ -37,16 +71,26 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     jwks: config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl)),
     cookieKeys,
   });
-  provider.on('server_error', (_ctx, error) => log.error('oidc-provider server_error', error));
+  readiness.keysLoaded();
+  provider.on('server_error', (ctx, error) => {
+    if (markUnavailable(ctx, error)) log.error(`${ctx.method} ${ctx.path}: database unavailable`, error instanceof Error ? error.message : error);
+    else log.error('oidc-provider server_error', error);
+  });
 
   const pages = createInteractionRouter({ provider, users, csrfKey: cookieKeys[0] });
-  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log: log.error });
+  const app = createApp({
+    provider,
+    pages,
+    readiness,
+    trustProxy: config.trustProxy,
+    log: (message, error) => log.error(message, isDatabaseUnavailable(error) && error instanceof Error ? error.message : error),
+  });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, (error) => log.error('sweep failed', error));
+  const stopSweeper = startSweeper(db, providerOf(config.databaseUrl), config.sweepIntervalSeconds, (error) => log.error('sweep failed', error));
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -57,9 +101,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     db,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      stopSweeper();
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      readiness.shuttingDown();
+      const cut = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
+      if (cut) log.error(`cut ${cut} connection(s) still busy after ${config.shutdownTimeoutSeconds}s`);
+      await stopSweeper();
       await db.$disconnect();
     },
   };

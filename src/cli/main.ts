@@ -14,8 +14,10 @@ import { userCommands } from './users.js';
 import { clientCommands } from './clients.js';
 import { keyCommands } from './keys.js';
 import { openMigratedDatabase } from './database.js';
+import { dbCommands } from './db.js';
+import { openDatabase } from '../persistence/prisma-client.js';
 
-const GROUPS: CommandGroup[] = [userCommands, clientCommands, keyCommands];
+const GROUPS: CommandGroup[] = [userCommands, clientCommands, keyCommands, dbCommands];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -45,8 +47,9 @@ function mainUsage(): string {
   return [
     'Usage: gatehouse <group> <command> [options]',
     '',
-    'Manages a Gatehouse server\'s users, clients and signing keys. Reads the same environment as the',
-    'server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies pending migrations first.',
+    'Manages a Gatehouse server\'s users, clients, signing keys and database. Reads the same environment',
+    'as the server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies pending migrations first',
+    '(unless MIGRATE_ON_START=false: then run `gatehouse db migrate`).',
     '',
     'Groups:',
     ...GROUPS.map((g) => `  ${g.name.padEnd(width)}  ${g.description}`),
@@ -72,7 +75,7 @@ function groupUsage(group: CommandGroup): string {
 
 type Parsed =
   | { kind: 'help'; text: string }
-  | { kind: 'run'; action: Action; json: boolean };
+  | { kind: 'run'; action: Action; json: boolean; database: 'migrated' | 'as-is' };
 
 /** Splits argv into group, command and options; throws usage errors before anything touches the database. */
 function parseCommandLine(argv: string[]): Parsed {
@@ -119,7 +122,7 @@ function parseCommandLine(argv: string[]): Parsed {
   if (positionals.length > expected.length) {
     throw usageError(`unexpected argument "${positionals[expected.length]}" (${usage})`);
   }
-  return { kind: 'run', action: command.prepare(values, positionals), json: values.json === true };
+  return { kind: 'run', action: command.prepare(values, positionals), json: values.json === true, database: command.database ?? 'migrated' };
 }
 
 async function readAll(stdin: CliIo['stdin']): Promise<string> {
@@ -157,14 +160,16 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 0;
     }
     const config = loadConfig(io.env);
-    db = await openMigratedDatabase(config.databaseUrl);
+    db = parsed.database === 'as-is' ? await openDatabase(config.databaseUrl, { poolSize: 2 }) : await openMigratedDatabase(config);
+    let exitCode = 0;
     await parsed.action({
       config,
       db,
       out: createOutput(parsed.json, io.stdout),
       readStdin: () => readAll(io.stdin),
+      setExitCode: (code) => { exitCode = code; },
     });
-    return 0;
+    return exitCode;
   } catch (error) {
     const [code, message] = exitCodeAndMessage(error);
     // Messages quote what the operator typed; escaping control characters keeps them to one line.

@@ -6,6 +6,7 @@
 import type { JWK } from 'jose';
 import type { Database } from '../persistence/prisma-client.js';
 import { generateSigningKey, SIGNING_ALGORITHMS } from './generate-key.js';
+import { exclusively, type Transaction } from '../persistence/exclusive.js';
 
 export type PrivateJwks = { keys: JWK[] };
 
@@ -17,14 +18,17 @@ export interface StoredKey {
   expiresAt: Date | null;
 }
 
-async function createKeySet(db: Database): Promise<void> {
-  const keys = await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
+async function generateKeySet() {
+  return Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
+}
+
+async function storeKeySet(db: Database | Transaction, keys: Awaited<ReturnType<typeof generateKeySet>>): Promise<void> {
   await db.signingKey.createMany({
     data: keys.map((jwk) => ({ kid: jwk.kid, alg: String(jwk.alg), privateJwk: JSON.stringify(jwk) })),
   });
 }
 
-async function liveKeys(db: Database, now: Date) {
+async function liveKeys(db: Database | Transaction, now: Date) {
   return db.signingKey.findMany({
     where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
     orderBy: { createdAt: 'desc' },
@@ -47,8 +51,13 @@ export async function loadSigningKeys(db: Database, retiredKeepSeconds: number, 
   });
   let rows = await liveKeys(db, now);
   if (!rows.some((row) => row.retiredAt === null)) {
-    await createKeySet(db);
-    rows = await liveKeys(db, now);
+    // Instances starting together on an empty database must agree on one key set: generate outside
+    // the lock (RSA takes a while), store only if nobody stored one meanwhile.
+    const candidate = await generateKeySet();
+    rows = await exclusively(db, 'signing-keys', async (tx) => {
+      if (!(await liveKeys(tx, now)).some((row) => row.retiredAt === null)) await storeKeySet(tx, candidate);
+      return liveKeys(tx, now);
+    });
   }
   const active = rows.filter((row) => row.retiredAt === null);
   const retired = rows.filter((row) => row.retiredAt !== null);
@@ -65,8 +74,11 @@ export async function loadSigningKeys(db: Database, retiredKeepSeconds: number, 
  * server start, which is when signing with them stops (see loadSigningKeys).
  */
 export async function rotateSigningKeys(db: Database, now = new Date()): Promise<StoredKey[]> {
-  await db.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now } });
-  await createKeySet(db);
+  const keys = await generateKeySet();
+  await exclusively(db, 'signing-keys', async (tx) => {
+    await tx.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now } });
+    await storeKeySet(tx, keys);
+  });
   return listSigningKeys(db, now);
 }
 
