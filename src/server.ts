@@ -30,20 +30,43 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Migrates at start, or with MIGRATE_ON_START=false refuses to run on a database that lacks migrations. */
-async function prepareSchema(config: Config, db: Database, log: Logger): Promise<void> {
-  if (config.migrateOnStart) {
+/** The SQLite engine needs the file to itself; another process holding it open times it out. */
+function isSqliteLockTimeout(error: unknown): boolean {
+  return error instanceof Error && /SocketTimeout|database is locked|SQLITE_BUSY/i.test(error.message);
+}
+
+/**
+ * Migrates at start, or with MIGRATE_ON_START=false refuses to run on a database that lacks
+ * migrations. The engine only starts when something is pending, so an instance joining a running
+ * SQLite deployment never needs the exclusive lock the running ones prevent.
+ */
+async function prepareSchema(config: Config, log: Logger): Promise<void> {
+  // A short-lived client: on SQLite no connection of ours may stay open while the engine migrates.
+  const pendingNow = async () => {
+    const probe = await openDatabase(config.databaseUrl, { poolSize: 1 });
+    try {
+      return (await migrationStatus(probe, config.databaseUrl)).pending;
+    } finally {
+      await probe.$disconnect();
+    }
+  };
+  const pending = await pendingNow();
+  if (pending.length === 0) return;
+  if (!config.migrateOnStart) {
+    throw new Error(`the database lacks migrations (${pending.join(', ')}); run \`gatehouse db migrate\` first, or set MIGRATE_ON_START=true`);
+  }
+  try {
     const applied = await applyMigrations(config.databaseUrl);
     if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
-    return;
-  }
-  const { pending } = await migrationStatus(db, config.databaseUrl);
-  if (pending.length) {
-    throw new Error(`the database lacks migrations (${pending.join(', ')}); run \`gatehouse db migrate\` first, or set MIGRATE_ON_START=true`);
+  } catch (error) {
+    // Another instance starting at the same moment on the same SQLite file may have migrated it.
+    if (!isSqliteLockTimeout(error) || (await pendingNow()).length > 0) throw error;
+    log.info('another process applied the pending migrations');
   }
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  await prepareSchema(config, log);
   let connectionLostLogged = 0;
   const db = await openDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
@@ -54,12 +77,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       log.error('database connection lost', error);
     },
   });
-  try {
-    await prepareSchema(config, db, log);
-  } catch (error) {
-    await db.$disconnect();
-    throw error;
-  }
   const readiness = new Readiness(db, config.databaseUrl);
 
   const users = new Users(db, new PasswordHasher(config.argon2));
