@@ -112,6 +112,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info(`Gatehouse listening on http://${config.host}:${port} with issuer ${config.issuer}`);
+  if (config.issuer.startsWith('https:') && !config.trustProxy) {
+    log.info('ISSUER is https but TRUST_PROXY=false: behind a TLS-terminating proxy set TRUST_PROXY=true, or cookies are not marked Secure');
+  }
 
   return {
     server,

@@ -8,7 +8,9 @@ export async function closeGracefully(server: Server, timeoutMs: number): Promis
   // Keep-alive clients are told to reconnect (to another instance) with their next response.
   server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive connection whose request finishes becomes idle: close it then, not at its keep-alive timeout.
   server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
   let cut = 0;
   const timer = setTimeout(() => {
     server.getConnections((_error, count) => {
@@ -17,6 +19,7 @@ export async function closeGracefully(server: Server, timeoutMs: number): Promis
     });
   }, timeoutMs);
   await closed;
+  clearInterval(sweep);
   clearTimeout(timer);
   return cut;
 }

@@ -45,8 +45,11 @@ export interface Gatehouse {
   /** Runs the CLI and parses its --json output, failing loudly when the command failed. */
   cliJson<T = Record<string, unknown>>(args: string[], input?: string): Promise<T>;
   restart(): Promise<void>;
+  /** Starts the server process again after halt(). */
+  launch(): Promise<void>;
   /** Stops the server process but keeps its files, e.g. to read the database afterwards. */
-  halt(): Promise<void>;
+  /** Sends SIGTERM (or the given signal) and resolves with the server's exit code. */
+  halt(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
 }
@@ -100,13 +103,14 @@ export async function startGatehouse(extraEnv: Record<string, string> = {}): Pro
     child = spawn(process.execPath, [MAIN], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     await waitForListening(child, log);
   };
-  const halt = async () => {
+  const halt = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await exited;
+    if (!running) return null;
+    if (running.exitCode !== null) return running.exitCode;
+    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+    running.kill(signal);
+    return exited;
   };
 
   const cli = (args: string[], input?: string): Promise<CliResult> => new Promise((resolve, reject) => {
@@ -145,6 +149,7 @@ export async function startGatehouse(extraEnv: Record<string, string> = {}): Pro
       await halt();
       await launch();
     },
+    launch,
     halt,
     async stop() {
       await halt();
