@@ -3,11 +3,15 @@
 // PostgreSQL (same folder name in both), each with the SQL that brings that provider's committed
 // migrations up to its schema. PostgreSQL needs a server for throwaway databases:
 // GATEHOUSE_TEST_POSTGRES_URL (start one with scripts/throwaway-postgres.sh start 55433).
+//
+// Twins: when one provider's folder has a migration the other lacks (say a SQLite-only migration
+// merged from a branch made before the split), the other provider's new migration takes that
+// folder's name, so both folders keep the same names. Merge such branches one at a time.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATABASE_PROVIDERS } from '../src/persistence/database-provider.js';
+import { DATABASE_PROVIDERS, type DatabaseProvider } from '../src/persistence/database-provider.js';
 import { migrationsFolder, writeSchemas } from '../src/persistence/schema-files.js';
 import { diffMigrationsToSchema, isEmptyMigration } from '../src/persistence/schema-diff.js';
 import { scratchServerUrl } from '../src/persistence/scratch-database.js';
@@ -30,13 +34,33 @@ for (const provider of rewritten) process.stdout.write(`Wrote prisma/${provider}
 const diffs = [];
 for (const provider of DATABASE_PROVIDERS) diffs.push({ provider, sql: await diffMigrationsToSchema(provider, scratchServer) });
 
+async function migrationNames(provider: DatabaseProvider): Promise<Set<string>> {
+  if (!existsSync(migrationsFolder(provider))) return new Set();
+  const entries = await readdir(migrationsFolder(provider), { withFileTypes: true });
+  return new Set(entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name));
+}
+
+/** The name the other provider already uses for this change, if this provider lacks exactly one. */
+async function twinName(provider: DatabaseProvider): Promise<string | undefined> {
+  const own = await migrationNames(provider);
+  const others = DATABASE_PROVIDERS.filter((p) => p !== provider);
+  const missing = new Set<string>();
+  for (const other of others) for (const folder of await migrationNames(other)) if (!own.has(folder)) missing.add(folder);
+  if (missing.size > 1) {
+    fail(`prisma/${provider}/migrations lacks ${[...missing].join(', ')}; merge those migrations one at a time so each gets its twin`);
+  }
+  return [...missing][0];
+}
+
 const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+const folderNames = new Map<DatabaseProvider, string>();
+for (const { provider } of diffs) folderNames.set(provider, (await twinName(provider)) ?? `${stamp}_${name}`);
 for (const { provider, sql } of diffs) {
   if (isEmptyMigration(sql)) {
     process.stdout.write(`${provider}: the migrations already match the schema; nothing to create.\n`);
     continue;
   }
-  const folder = join(migrationsFolder(provider), `${stamp}_${name}`);
+  const folder = join(migrationsFolder(provider), folderNames.get(provider)!);
   await mkdir(folder, { recursive: true });
   await writeFile(join(folder, 'migration.sql'), `${sql}\n`);
   const lockfile = join(migrationsFolder(provider), 'migration_lock.toml');

@@ -17,7 +17,7 @@ describe('gatehouse', () => {
       assert.equal(result.code, 0);
       assert.equal(result.stderr, '');
       assert.match(result.stdout, /^Usage: gatehouse <group> <command>/);
-      for (const group of ['user', 'client', 'keys']) assert.match(result.stdout, new RegExp(`\\n  ${group} `));
+      for (const group of ['user', 'client', 'keys', 'db']) assert.match(result.stdout, new RegExp(`\\n  ${group} `));
     }
     assert.equal(await cli.databaseExists(), false);
   });
@@ -27,6 +27,7 @@ describe('gatehouse', () => {
       user: ['create', 'list', 'delete', 'set-password'],
       client: ['create', 'list', 'show', 'delete', 'rotate-secret'],
       keys: ['list', 'rotate'],
+      db: ['status', 'migrate'],
     };
     for (const [group, commands] of Object.entries(expected)) {
       const result = await cli.run([group, '--help']);
