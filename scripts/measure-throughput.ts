@@ -49,7 +49,7 @@ async function measure(databaseUrl: string): Promise<void> {
     HOST: '127.0.0.1',
     ISSUER: `http://127.0.0.1:${PORT}`,
     DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: 'info', // the "listening" line tells us it is up
   };
   const server = await startServer(env);
   try {
