@@ -4,9 +4,10 @@
 // migrations up to its schema. PostgreSQL needs a server for throwaway databases:
 // GATEHOUSE_TEST_POSTGRES_URL (start one with scripts/throwaway-postgres.sh start 55433).
 //
-// Twins: when one provider's folder has a migration the other lacks (say a SQLite-only migration
-// merged from a branch made before the split), the other provider's new migration takes that
-// folder's name, so both folders keep the same names. Merge such branches one at a time.
+// Twins: when one provider's folder has migrations the other lacks (say SQLite-only migrations
+// merged from branches made before the split), the other provider's new migration takes the last
+// missing folder's name, and the earlier missing names get a comment-only migration pointing at it,
+// so both folders keep the same names (the change cannot be split: only the final models are known).
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,27 +41,32 @@ async function migrationNames(provider: DatabaseProvider): Promise<Set<string>> 
   return new Set(entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name));
 }
 
-/** The name the other provider already uses for this change, if this provider lacks exactly one. */
-async function twinName(provider: DatabaseProvider): Promise<string | undefined> {
+/** Folder names the other providers have and this one lacks, oldest first. */
+async function missingNames(provider: DatabaseProvider): Promise<string[]> {
   const own = await migrationNames(provider);
-  const others = DATABASE_PROVIDERS.filter((p) => p !== provider);
   const missing = new Set<string>();
-  for (const other of others) for (const folder of await migrationNames(other)) if (!own.has(folder)) missing.add(folder);
-  if (missing.size > 1) {
-    fail(`prisma/${provider}/migrations lacks ${[...missing].join(', ')}; merge those migrations one at a time so each gets its twin`);
+  for (const other of DATABASE_PROVIDERS.filter((p) => p !== provider)) {
+    for (const folder of await migrationNames(other)) if (!own.has(folder)) missing.add(folder);
   }
-  return [...missing][0];
+  return [...missing].sort();
 }
 
 const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-const folderNames = new Map<DatabaseProvider, string>();
-for (const { provider } of diffs) folderNames.set(provider, (await twinName(provider)) ?? `${stamp}_${name}`);
 for (const { provider, sql } of diffs) {
+  const missing = await missingNames(provider);
   if (isEmptyMigration(sql)) {
+    if (missing.length) fail(`prisma/${provider}/migrations lacks ${missing.join(', ')} but its schema needs no change; check prisma/models.prisma`);
     process.stdout.write(`${provider}: the migrations already match the schema; nothing to create.\n`);
     continue;
   }
-  const folder = join(migrationsFolder(provider), folderNames.get(provider)!);
+  const target = missing.at(-1) ?? `${stamp}_${name}`;
+  for (const earlier of missing.slice(0, -1)) {
+    await mkdir(join(migrationsFolder(provider), earlier), { recursive: true });
+    // No semicolon: adapter-pg runs scripts split at every ";", comments included.
+    await writeFile(join(migrationsFolder(provider), earlier, 'migration.sql'), `-- This change was made before ${provider} support. Its SQL is part of ${target}.\n`);
+    process.stdout.write(`Created ${migrationsFolder(provider)}/${earlier}/migration.sql (comment only)\n`);
+  }
+  const folder = join(migrationsFolder(provider), target);
   await mkdir(folder, { recursive: true });
   await writeFile(join(folder, 'migration.sql'), `${sql}\n`);
   const lockfile = join(migrationsFolder(provider), 'migration_lock.toml');

@@ -35,10 +35,6 @@ export class Readiness {
     this.#shuttingDown = true;
   }
 
-  get isShuttingDown(): boolean {
-    return this.#shuttingDown;
-  }
-
   async report(): Promise<ReadinessReport> {
     let database = 'ok';
     let migrations = this.#migrated ? 'ok' : 'unknown';

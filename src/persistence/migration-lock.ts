@@ -6,7 +6,7 @@ import pg from 'pg';
 import { providerOf } from './database-provider.js';
 
 /** An arbitrary, fixed key: the same in every Gatehouse process, unlikely to clash with others'. */
-export const MIGRATION_LOCK_KEY = 0x6761_7465; // "gate"
+const MIGRATION_LOCK_KEY = 0x6761_7465; // "gate"
 
 export async function withMigrationLock<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
   if (providerOf(databaseUrl) !== 'postgresql') return work();
