@@ -4,4 +4,5 @@ import { defineConfig } from 'prisma/config';
 // it, so any existing executable satisfies the check. Migrations use the WebAssembly engine instead.
 process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= process.execPath;
 
-export default defineConfig({ schema: 'prisma/schema.prisma' });
+// Two schemas generated from prisma/models.prisma; `npm run build` generates both clients with --schema.
+export default defineConfig({ schema: 'prisma/sqlite/schema.prisma' });

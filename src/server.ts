@@ -1,9 +1,11 @@
-// Assembles and starts Gatehouse: migrate, open the database, load keys, build the provider and
-// the pages, listen, sweep expired rows, and shut down cleanly.
+// Assembles and starts Gatehouse: migrate (or check migrations), open the database, load keys, build
+// the provider and the pages, listen, sweep expired rows, and shut down cleanly.
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config/env.js';
 import { applyMigrations } from './persistence/migrations.js';
+import { migrationStatus } from './persistence/migration-status.js';
 import { openDatabase, type Database } from './persistence/prisma-client.js';
+import { providerOf } from './persistence/database-provider.js';
 import { createAdapterFactory } from './persistence/oidc-adapter.js';
 import { startSweeper } from './persistence/sweeper.js';
 import { loadSigningKeys, retiredKeyLifetime } from './keys/signing-keys.js';
@@ -17,6 +19,9 @@ import { createFindAccount } from './accounts/find-account.js';
 import { createProvider } from './oidc/create-provider.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createApp } from './http/app.js';
+import { Readiness } from './operations/readiness.js';
+import { markUnavailable } from './operations/unavailable.js';
+import { closeGracefully } from './operations/graceful-close.js';
 import type { Logger } from './logging/logger.js';
 import { AuditLog } from './audit/audit-log.js';
 import { wireProviderEvents } from './audit/provider-events.js';
@@ -31,15 +36,60 @@ export interface RunningServer {
   db: Database;
   metrics: Metrics;
   url: string;
+  /** Stops accepting, lets in-flight requests finish (cut after the timeout), closes the pool. */
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const applied = await applyMigrations(config.databaseUrl);
-  if (applied.length) log.info({ migrations: applied }, 'applied migrations');
+/** The SQLite engine needs the file to itself; another process holding it open times it out. */
+function isSqliteLockTimeout(error: unknown): boolean {
+  return error instanceof Error && /SocketTimeout|database is locked|SQLITE_BUSY/i.test(error.message);
+}
 
+/**
+ * Migrates at start, or with MIGRATE_ON_START=false refuses to run on a database that lacks
+ * migrations. The engine only starts when something is pending, so an instance joining a running
+ * SQLite deployment never needs the exclusive lock the running ones prevent.
+ */
+async function prepareSchema(config: Config, log: Logger): Promise<void> {
+  // A short-lived client: on SQLite no connection of ours may stay open while the engine migrates.
+  const pendingNow = async () => {
+    const probe = await openDatabase(config.databaseUrl, { poolSize: 1 });
+    try {
+      return (await migrationStatus(probe, config.databaseUrl)).pending;
+    } finally {
+      await probe.$disconnect();
+    }
+  };
+  const pending = await pendingNow();
+  if (pending.length === 0) return;
+  if (!config.migrateOnStart) {
+    throw new Error(`the database lacks migrations (${pending.join(', ')}); run \`gatehouse db migrate\` first, or set MIGRATE_ON_START=true`);
+  }
+  try {
+    const applied = await applyMigrations(config.databaseUrl);
+    if (applied.length) log.info({ migrations: applied }, 'applied migrations');
+  } catch (error) {
+    // Another instance starting at the same moment on the same SQLite file may have migrated it.
+    if (!isSqliteLockTimeout(error) || (await pendingNow()).length > 0) throw error;
+    log.info('another process applied the pending migrations');
+  }
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  await prepareSchema(config, log);
   const metrics = new Metrics();
-  const db = timeQueries(await openDatabase(config.databaseUrl), metrics);
+  let connectionLostLogged = 0;
+  const db = timeQueries(await openDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    // Idle connections die with the database; the pool replaces them when it is back. Log at most every 10 s.
+    onConnectionLost: (error) => {
+      if (Date.now() - connectionLostLogged < 10_000) return;
+      connectionLostLogged = Date.now();
+      log.error({ err: error }, 'database connection lost');
+    },
+  }), metrics);
+  const readiness = new Readiness(db, config.databaseUrl);
+
   const users = new Users(db, new PasswordHasher(config.argon2));
   const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
   const resources = new Resources(db);
@@ -60,6 +110,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   wireProviderEvents(provider, audit, new UsageMeter(db), (error) => log.error({ err: error }, 'usage metering failed'));
   observeProviderEvents(provider, log, metrics);
+  readiness.keysLoaded();
+  // Logged by observeProviderEvents; here the request only learns to answer 503 when the database is gone.
+  provider.on('server_error', (ctx, error) => markUnavailable(ctx, error));
 
   const throttle = new LoginThrottle(db, config.loginThrottle);
   const pages = createInteractionRouter({
@@ -70,17 +123,20 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     audit,
     onSignIn: (result) => metrics.signIns.inc({ result }),
   });
-  const app = createApp({ provider, pages, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
+  const app = createApp({ provider, pages, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const stopSweeper = startSweeper(db, config.sweepIntervalSeconds, config.auditRetentionDays, (error) => log.error({ err: error }, 'sweep failed'));
+  const stopSweeper = startSweeper(db, providerOf(config.databaseUrl), config.sweepIntervalSeconds, config.auditRetentionDays, (error) => log.error({ err: error }, 'sweep failed'));
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info(`Gatehouse listening on http://${config.host}:${port} with issuer ${config.issuer}`);
+  if (config.issuer.startsWith('https:') && !config.trustProxy) {
+    log.info('ISSUER is https but TRUST_PROXY=false: behind a TLS-terminating proxy set TRUST_PROXY=true, or cookies are not marked Secure');
+  }
 
   return {
     server,
@@ -88,9 +144,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      stopSweeper();
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      readiness.shuttingDown();
+      const cut = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
+      if (cut) log.error(`cut ${cut} connection(s) still busy after ${config.shutdownTimeoutSeconds}s`);
+      await stopSweeper();
       await db.$disconnect();
     },
   };

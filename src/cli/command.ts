@@ -14,6 +14,8 @@ export interface CommandContext {
   out: Output;
   /** All of standard input, for secrets that must stay out of argv and shell history. */
   readStdin(): Promise<string>;
+  /** For commands whose answer is a status (e.g. `db status` with pending migrations): exit non-zero after printing. */
+  setExitCode(code: number): void;
 }
 
 export type Action = (ctx: CommandContext) => Promise<void>;
@@ -25,6 +27,8 @@ export interface Command {
   options: OptionSpec;
   /** Names of the positional arguments, all required. */
   positionals: string[];
+  /** 'migrated' (default): pending migrations are applied first; 'as-is': the database is opened untouched. */
+  database?: 'migrated' | 'as-is';
   /** Checks the arguments (throwing usage errors) and returns the work to do. */
   prepare(values: ParsedValues, positionals: string[]): Action;
 }

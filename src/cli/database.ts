@@ -1,39 +1,18 @@
-// Opens the database for a CLI command, migrating it first when it needs it. Prisma's schema engine
-// takes SQLite's exclusive lock (PRAGMA locking_mode=EXCLUSIVE), which it cannot get while a server
-// has the file open, so the CLI only starts the engine when a migration is actually pending: the
-// common case, a command against a running server's up-to-date database, never touches it.
-import { applyMigrations, loadMigrationList } from '../persistence/migrations.js';
+// Opens the database for a CLI command, migrating it first when it needs it (unless the operator
+// migrates separately: MIGRATE_ON_START=false). Prisma's schema engine takes SQLite's exclusive lock
+// (PRAGMA locking_mode=EXCLUSIVE), which it cannot get while a server has the file open, so the CLI
+// only starts the engine when a migration is actually pending: the common case, a command against a
+// running server's up-to-date database, never touches it.
+import type { Config } from '../config/env.js';
+import { applyMigrations } from '../persistence/migrations.js';
+import { migrationStatus } from '../persistence/migration-status.js';
 import { openDatabase, type Database } from '../persistence/prisma-client.js';
 import { failure } from './output.js';
 
-async function pendingMigrations(db: Database): Promise<string[]> {
-  const wanted = (await loadMigrationList()).migrationDirectories.map((dir) => dir.path);
-  const table = await db.$queryRawUnsafe<unknown[]>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'",
-  );
-  if (table.length === 0) return wanted;
-  const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
-    'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-  );
-  const applied = new Set(rows.map((row) => row.migration_name));
-  return wanted.filter((name) => !applied.has(name));
-}
-
-export async function openMigratedDatabase(databaseUrl: string): Promise<Database> {
-  const db = await openDatabase(databaseUrl);
-  let pending: string[];
+/** Applies pending migrations, turning SQLite's "someone else has the file" into advice. */
+export async function migrateForCli(databaseUrl: string, pending: string[]): Promise<string[]> {
   try {
-    pending = await pendingMigrations(db);
-  } catch (error) {
-    await db.$disconnect();
-    throw error;
-  }
-  if (pending.length === 0) return db;
-
-  // The engine's exclusive lock would wait on our own connection too.
-  await db.$disconnect();
-  try {
-    await applyMigrations(databaseUrl);
+    return await applyMigrations(databaseUrl);
   } catch (error) {
     // The driver's lock timeout reaches us as an error the wasm engine cannot even name.
     if (error instanceof Error && /SocketTimeout|database is locked|SQLITE_BUSY/i.test(error.message)) {
@@ -44,5 +23,24 @@ export async function openMigratedDatabase(databaseUrl: string): Promise<Databas
     }
     throw error;
   }
-  return openDatabase(databaseUrl);
+}
+
+export async function openMigratedDatabase(config: Config): Promise<Database> {
+  const db = await openDatabase(config.databaseUrl, { poolSize: 2 });
+  let pending: string[];
+  try {
+    ({ pending } = await migrationStatus(db, config.databaseUrl));
+  } catch (error) {
+    await db.$disconnect();
+    throw error;
+  }
+  if (pending.length === 0) return db;
+  if (!config.migrateOnStart) {
+    await db.$disconnect();
+    throw failure(`the database needs migrations (${pending.join(', ')}); run \`gatehouse db migrate\` first (MIGRATE_ON_START=false)`);
+  }
+  // The engine's exclusive lock would wait on our own connection too.
+  await db.$disconnect();
+  await migrateForCli(config.databaseUrl, pending);
+  return openDatabase(config.databaseUrl, { poolSize: 2 });
 }

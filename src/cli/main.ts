@@ -19,8 +19,10 @@ import { iatCommands } from './initial-access-tokens.js';
 import { ResourceExistsError, ResourceInputError } from '../resources/resources.js';
 import { auditCommands } from './audit.js';
 import { openMigratedDatabase } from './database.js';
+import { dbCommands } from './db.js';
+import { openDatabase } from '../persistence/prisma-client.js';
 
-const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, iatCommands, keyCommands, auditCommands];
+const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, iatCommands, keyCommands, auditCommands, dbCommands];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -50,8 +52,9 @@ function mainUsage(): string {
   return [
     'Usage: gatehouse <group> <command> [options]',
     '',
-    'Manages a Gatehouse server\'s users, clients, APIs, registration tokens, signing keys and audit trail. Reads the same environment as the',
-    'server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies pending migrations first.',
+    'Manages a Gatehouse server\'s users, clients, APIs, registration tokens, signing keys, audit trail and',
+    'database. Reads the same environment as the server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies',
+    'pending migrations first (unless MIGRATE_ON_START=false: then run `gatehouse db migrate`).',
     '',
     'Groups:',
     ...GROUPS.map((g) => `  ${g.name.padEnd(width)}  ${g.description}`),
@@ -77,7 +80,7 @@ function groupUsage(group: CommandGroup): string {
 
 type Parsed =
   | { kind: 'help'; text: string }
-  | { kind: 'run'; action: Action; json: boolean };
+  | { kind: 'run'; action: Action; json: boolean; database: 'migrated' | 'as-is' };
 
 /** Splits argv into group, command and options; throws usage errors before anything touches the database. */
 function parseCommandLine(argv: string[]): Parsed {
@@ -124,7 +127,7 @@ function parseCommandLine(argv: string[]): Parsed {
   if (positionals.length > expected.length) {
     throw usageError(`unexpected argument "${positionals[expected.length]}" (${usage})`);
   }
-  return { kind: 'run', action: command.prepare(values, positionals), json: values.json === true };
+  return { kind: 'run', action: command.prepare(values, positionals), json: values.json === true, database: command.database ?? 'migrated' };
 }
 
 async function readAll(stdin: CliIo['stdin']): Promise<string> {
@@ -164,14 +167,16 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 0;
     }
     const config = loadConfig(io.env);
-    db = await openMigratedDatabase(config.databaseUrl);
+    db = parsed.database === 'as-is' ? await openDatabase(config.databaseUrl, { poolSize: 2 }) : await openMigratedDatabase(config);
+    let exitCode = 0;
     await parsed.action({
       config,
       db,
       out: createOutput(parsed.json, io.stdout),
       readStdin: () => readAll(io.stdin),
+      setExitCode: (code) => { exitCode = code; },
     });
-    return 0;
+    return exitCode;
   } catch (error) {
     const [code, message] = exitCodeAndMessage(error);
     // Messages quote what the operator typed; escaping control characters keeps them to one line.

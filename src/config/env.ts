@@ -15,6 +15,12 @@ export interface Config {
   host: string;
   issuer: string;
   databaseUrl: string;
+  /** Most connections to PostgreSQL per instance; SQLite uses one connection. */
+  databasePoolSize: number;
+  /** Apply pending migrations at start; false when operators run `gatehouse db migrate` before rollout. */
+  migrateOnStart: boolean;
+  /** Seconds in-flight requests get to finish after SIGTERM/SIGINT before connections are cut. */
+  shutdownTimeoutSeconds: number;
   /** Honour X-Forwarded-* headers from a TLS-terminating proxy in front of Gatehouse. */
   trustProxy: boolean;
   /** Private JWKS supplied by the operator; when absent keys are generated and stored. */
@@ -125,9 +131,25 @@ function parseIssuer(raw: string): string {
   return url.href.replace(/\/$/, '');
 }
 
+/** A URL in an error message without its password. */
+function redacted(raw: string): string {
+  return raw.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
 function parseDatabaseUrl(raw: string): string {
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`DATABASE_URL is not a valid PostgreSQL URL, got "${redacted(raw)}"`);
+    }
+    if (!url.hostname) throw new ConfigError(`DATABASE_URL names no PostgreSQL host, got "${redacted(raw)}"`);
+    if (url.pathname.length <= 1) throw new ConfigError(`DATABASE_URL names no PostgreSQL database, got "${redacted(raw)}"`);
+    return raw;
+  }
   if (!raw.startsWith('file:')) {
-    throw new ConfigError(`DATABASE_URL must be a file: URL for SQLite, got "${raw}"`);
+    throw new ConfigError(`DATABASE_URL must be a file: URL for SQLite or a postgres:// URL, got "${redacted(raw)}"`);
   }
   if (raw.length <= 'file:'.length) {
     throw new ConfigError('DATABASE_URL names no file');
@@ -200,6 +222,9 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     issuer,
     databaseUrl,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT', 10, 1, 600),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     jwks: parseJwks(env.JWKS),
     cookieKeys: parseCookieKeys(env.COOKIE_KEYS),

@@ -14,10 +14,14 @@ import type { Logger } from '../logging/logger.js';
 import { requestLog } from '../logging/request-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { metricsEndpoint } from '../metrics/endpoint.js';
+import { healthRoutes } from '../operations/health-routes.js';
+import { databaseUnavailable } from '../operations/unavailable.js';
+import type { Readiness } from '../operations/readiness.js';
 
 export interface AppParts {
   provider: Provider;
   pages: Router;
+  readiness: Readiness;
   trustProxy: boolean;
   log: Logger;
   resources: Resources;
@@ -26,7 +30,7 @@ export interface AppParts {
   metricsToken: string | undefined;
 }
 
-export function createApp({ provider, pages, trustProxy, log, resources, metrics, metricsToken }: AppParts): Koa {
+export function createApp({ provider, pages, readiness, trustProxy, log, resources, metrics, metricsToken }: AppParts): Koa {
   const app = new Koa();
   app.proxy = trustProxy;
   provider.proxy = trustProxy;
@@ -36,6 +40,8 @@ export function createApp({ provider, pages, trustProxy, log, resources, metrics
   app.use(errorBoundary(log));
   app.use(metricsEndpoint(metrics, metricsToken));
   app.use(securityHeaders);
+  app.use(healthRoutes(readiness));
+  app.use(databaseUnavailable((error) => log.error({ err: error }, 'database unavailable')));
   app.use(bodyLimit);
   app.use(stylesheet());
   app.use(prefillDeviceCode);

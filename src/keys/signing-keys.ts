@@ -8,6 +8,7 @@ import type { JWK } from 'jose';
 import type { Database } from '../persistence/prisma-client.js';
 import { generateSigningKey, SIGNING_ALGORITHMS } from './generate-key.js';
 import { decryptPrivateJwk, encryptPrivateJwk, isEncrypted } from './key-encryption.js';
+import { exclusively, type Transaction } from '../persistence/exclusive.js';
 
 export type PrivateJwks = { keys: JWK[] };
 
@@ -23,8 +24,11 @@ function sealJwk(json: string, kid: string, secret: string | undefined): string 
   return secret ? encryptPrivateJwk(json, kid, secret) : json;
 }
 
-async function createKeySet(db: Database, secret: string | undefined): Promise<void> {
-  const keys = await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
+async function generateKeySet() {
+  return Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
+}
+
+async function storeKeySet(db: Database | Transaction, keys: Awaited<ReturnType<typeof generateKeySet>>, secret: string | undefined): Promise<void> {
   await db.signingKey.createMany({
     data: keys.map((jwk) => ({ kid: String(jwk.kid), alg: String(jwk.alg), privateJwk: sealJwk(JSON.stringify(jwk), String(jwk.kid), secret) })),
   });
@@ -41,7 +45,7 @@ async function encryptPlainKeys(db: Database, secret: string): Promise<void> {
   }
 }
 
-async function liveKeys(db: Database, now: Date) {
+async function liveKeys(db: Database | Transaction, now: Date) {
   return db.signingKey.findMany({
     where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
     orderBy: { createdAt: 'desc' },
@@ -73,8 +77,13 @@ export async function loadSigningKeys(
   });
   let rows = await liveKeys(db, now);
   if (!rows.some((row) => row.retiredAt === null)) {
-    await createKeySet(db, encryptionSecret);
-    rows = await liveKeys(db, now);
+    // Instances starting together on an empty database must agree on one key set: generate outside
+    // the lock (RSA takes a while), store only if nobody stored one meanwhile.
+    const candidate = await generateKeySet();
+    rows = await exclusively(db, 'signing-keys', async (tx) => {
+      if (!(await liveKeys(tx, now)).some((row) => row.retiredAt === null)) await storeKeySet(tx, candidate, encryptionSecret);
+      return liveKeys(tx, now);
+    });
   }
   const open = (row: { kid: string; privateJwk: string }) => JSON.parse(decryptPrivateJwk(row.privateJwk, row.kid, encryptionSecret)) as JWK;
   const active = rows.filter((row) => row.retiredAt === null);
@@ -92,8 +101,11 @@ export async function loadSigningKeys(
  * server start, which is when signing with them stops (see loadSigningKeys).
  */
 export async function rotateSigningKeys(db: Database, now = new Date(), encryptionSecret?: string): Promise<StoredKey[]> {
-  await db.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now } });
-  await createKeySet(db, encryptionSecret);
+  const keys = await generateKeySet();
+  await exclusively(db, 'signing-keys', async (tx) => {
+    await tx.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now } });
+    await storeKeySet(tx, keys, encryptionSecret);
+  });
   return listSigningKeys(db, now);
 }
 

@@ -1,15 +1,58 @@
 // The Prisma driver adapter for the configured database. Prisma 7 clients run on driver adapters,
 // so the server, the CLI and the migration engine all connect through this one factory.
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { ensureDatabaseFolder, sqliteFilePath } from './database-url.js';
+import { providerOf } from './database-provider.js';
 
 /** How long a writer waits for another process's lock before SQLite reports SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
+/** How long a request waits for a PostgreSQL connection before it fails (and is answered 503). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
-export function createDriverAdapter(databaseUrl: string): PrismaBetterSqlite3 {
+export interface AdapterOptions {
+  /** Most PostgreSQL connections this process opens; ignored for SQLite. */
+  poolSize?: number;
+  /** Errors of idle pooled connections (the database went away); without a listener they crash the process. */
+  onConnectionLost?: (error: Error) => void;
+}
+
+function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
   ensureDatabaseFolder(databaseUrl);
   return new PrismaBetterSqlite3(
     { url: sqliteFilePath(databaseUrl), timeout: BUSY_TIMEOUT_MS },
     { timestampFormat: 'unixepoch-ms' },
   );
+}
+
+/**
+ * adapter-pg's own connectToShadowDb, given a connection string, connects to the MAIN database, where
+ * a shadow reset would wipe real data. Nothing in Gatehouse needs a shadow database from this
+ * adapter (the migration tools build their own throwaway database), so asking for one is an error.
+ */
+function withoutShadowDatabase(factory: PrismaPg): SqlMigrationAwareDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: () => factory.connect(),
+    connectToShadowDb: () => Promise.reject(new Error('Gatehouse never lets the schema engine open a PostgreSQL shadow database on DATABASE_URL')),
+  };
+}
+
+export function postgresAdapter(databaseUrl: string, options: AdapterOptions = {}): SqlMigrationAwareDriverAdapterFactory {
+  return withoutShadowDatabase(new PrismaPg(
+    {
+      connectionString: databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Detects a database that vanished without closing the socket (host down, network cut).
+      keepAlive: true,
+    },
+    { onPoolError: options.onConnectionLost ?? (() => {}), onConnectionError: options.onConnectionLost ?? (() => {}) },
+  ));
+}
+
+export function createDriverAdapter(databaseUrl: string, options: AdapterOptions = {}): SqlMigrationAwareDriverAdapterFactory {
+  return providerOf(databaseUrl) === 'sqlite' ? sqliteAdapter(databaseUrl) : postgresAdapter(databaseUrl, options);
 }

@@ -1,18 +1,16 @@
-// Reads the committed migration folders in the shape Prisma's engine expects and applies the ones a
-// database lacks, exactly as `prisma migrate deploy` would.
+// Reads a provider's committed migration folder in the shape Prisma's engine expects and applies the
+// ones a database lacks, exactly as `prisma migrate deploy` would, under a cross-process lock.
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { createDriverAdapter } from './driver-adapter.js';
 import { noSchemaFilter, openSchemaEngine } from './schema-engine.js';
-import { projectRoot } from '../project-root.js';
+import { providerOf } from './database-provider.js';
+import { migrationsFolder } from './schema-files.js';
+import { withMigrationLock } from './migration-lock.js';
 
-export const prismaFolder = join(projectRoot, 'prisma');
-export const migrationsFolder = join(prismaFolder, 'migrations');
-export const schemaFile = join(prismaFolder, 'schema.prisma');
-
-export async function loadMigrationList(baseDir = migrationsFolder): Promise<MigrationList> {
+export async function loadMigrationList(baseDir: string): Promise<MigrationList> {
   const lockPath = join(baseDir, 'migration_lock.toml');
   const entries = existsSync(baseDir) ? await readdir(baseDir, { withFileTypes: true }) : [];
   const directories = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
@@ -33,15 +31,21 @@ export async function loadMigrationList(baseDir = migrationsFolder): Promise<Mig
   };
 }
 
+/** The committed migrations for the database this URL names. */
+export function migrationListFor(databaseUrl: string): Promise<MigrationList> {
+  return loadMigrationList(migrationsFolder(providerOf(databaseUrl)));
+}
+
+/** Applies pending migrations; returns the names applied (none when another process got there first). */
 export async function applyMigrations(databaseUrl: string): Promise<string[]> {
-  const { engine, close } = await openSchemaEngine(createDriverAdapter(databaseUrl));
-  try {
-    const { appliedMigrationNames } = await engine.applyMigrations({
-      migrationsList: await loadMigrationList(),
-      filters: noSchemaFilter,
-    });
-    return appliedMigrationNames;
-  } finally {
-    await close();
-  }
+  const migrationsList = await migrationListFor(databaseUrl);
+  return withMigrationLock(databaseUrl, async () => {
+    const { engine, close } = await openSchemaEngine(createDriverAdapter(databaseUrl, { poolSize: 1 }));
+    try {
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noSchemaFilter });
+      return appliedMigrationNames;
+    } finally {
+      await close();
+    }
+  });
 }

@@ -19,9 +19,9 @@ describe('gatehouse client', () => {
   });
   after(async () => cli?.close());
 
-  function storedRow(id: string) {
-    const [row] = cli.query<{ name: string; metadata: string; secretHash: string | null }>(
-      'SELECT name, metadata, secretHash FROM Client WHERE id = ?', id,
+  async function storedRow(id: string) {
+    const [row] = await cli.query<{ name: string; metadata: string; secretHash: string | null }>(
+      'SELECT "name", "metadata", "secretHash" FROM "Client" WHERE "id" = ?', id,
     );
     assert.ok(row, `client ${id} is stored`);
     return { ...row, metadata: JSON.parse(row.metadata) as Record<string, unknown> };
@@ -44,7 +44,7 @@ describe('gatehouse client', () => {
     assert.equal(created.application_type, 'web');
     assert.equal(created.scope, 'openid profile email offline_access');
 
-    const row = storedRow(created.client_id);
+    const row = await storedRow(created.client_id);
     const hash = hashClientSecret(created.client_secret);
     assert.equal(row.secretHash, hash);
     assert.equal(row.name, 'Web App');
@@ -61,7 +61,7 @@ describe('gatehouse client', () => {
       client_secret: hash,
     });
 
-    assert.ok(!cli.dumpDatabase().includes(created.client_secret), 'no table holds the secret');
+    assert.ok(!(await cli.dumpDatabase()).includes(created.client_secret), 'no table holds the secret');
     assert.ok(!(await cli.rawDatabase()).includes(created.client_secret), 'the database files do not hold the secret');
 
     for (const args of [['client', 'show', created.client_id], ['client', 'list']]) {
@@ -92,7 +92,7 @@ describe('gatehouse client', () => {
     assert.deepEqual(Object.keys(created).sort(), CLIENT_KEYS);
     assert.equal(created.token_endpoint_auth_method, 'none');
     assert.equal(created.application_type, 'native');
-    const row = storedRow(created.client_id);
+    const row = await storedRow(created.client_id);
     assert.equal(row.secretHash, null);
     assert.equal('client_secret' in row.metadata, false);
   });
@@ -124,7 +124,7 @@ describe('gatehouse client', () => {
     assert.deepEqual(created.response_types, []);
     assert.deepEqual(created.redirect_uris, []);
     assert.equal(created.scope, '');
-    assert.equal('scope' in storedRow(created.client_id).metadata, false, 'oidc-provider refuses an empty scope string');
+    assert.equal('scope' in (await storedRow(created.client_id)).metadata, false, 'oidc-provider refuses an empty scope string');
     assert.ok(created.client_secret);
   });
 
@@ -171,9 +171,9 @@ describe('gatehouse client', () => {
   ];
   for (const [what, args, message] of refused) {
     test(`refuses ${what} (exit 2, nothing stored)`, async () => {
-      const before = cli.query('SELECT id FROM Client').length;
+      const before = (await cli.query('SELECT "id" FROM "Client"')).length;
       assertFails(await cli.run(['client', 'create', '--name', 'Refused', ...args, '--json']), 2, message);
-      assert.equal(cli.query('SELECT id FROM Client').length, before);
+      assert.equal((await cli.query('SELECT "id" FROM "Client"')).length, before);
     });
   }
 
@@ -201,7 +201,7 @@ describe('gatehouse client', () => {
 
   test('list prints every client in creation order', async () => {
     const { clients } = await cli.json<{ clients: { client_id: string; client_name: string }[] }>(['client', 'list']);
-    const ids = cli.query<{ id: string }>('SELECT id FROM Client ORDER BY createdAt, id').map((r) => r.id);
+    const ids = (await cli.query<{ id: string }>('SELECT "id" FROM "Client" ORDER BY "createdAt", "id"')).map((r) => r.id);
     assert.deepEqual(clients.map((c) => c.client_id), ids);
     assert.ok(clients.length >= 8);
   });
@@ -214,26 +214,26 @@ describe('gatehouse client', () => {
     assert.equal(rotated.client_id, created.client_id);
     assert.notEqual(rotated.client_secret, created.client_secret);
 
-    const row = storedRow(created.client_id);
+    const row = await storedRow(created.client_id);
     assert.equal(row.secretHash, hashClientSecret(rotated.client_secret));
     assert.equal(row.metadata.client_secret, hashClientSecret(rotated.client_secret), 'the hash the provider compares against changed too');
     assert.notEqual(row.secretHash, hashClientSecret(created.client_secret));
     const raw = await cli.rawDatabase();
-    assert.ok(!raw.includes(rotated.client_secret) && !cli.dumpDatabase().includes(rotated.client_secret), 'the new secret is not stored');
+    assert.ok(!raw.includes(rotated.client_secret) && !(await cli.dumpDatabase()).includes(rotated.client_secret), 'the new secret is not stored');
   });
 
   test('rotate-secret refuses a public client (exit 1)', async () => {
     const spa = await cli.json(['client', 'create', '--name', 'No secret', '--public', '--grant', 'device_code']);
     assertFails(await cli.run(['client', 'rotate-secret', spa.client_id]), 1, /public client/);
-    assert.equal(storedRow(spa.client_id).secretHash, null);
+    assert.equal((await storedRow(spa.client_id)).secretHash, null);
   });
 
   test('delete removes the client with its grants, refresh tokens and grant tokens, and nothing else', async () => {
     const doomed = await cli.json(['client', 'create', '--name', 'Doomed', '--grant', 'client_credentials']);
     const kept = await cli.json(['client', 'create', '--name', 'Kept', '--grant', 'client_credentials']);
-    cli.seedGrant({ id: 'grant-doomed-1', accountId: 'user-1', clientId: doomed.client_id });
-    cli.seedGrant({ id: 'grant-doomed-2', accountId: 'user-2', clientId: doomed.client_id });
-    cli.seedGrant({ id: 'grant-kept', accountId: 'user-1', clientId: kept.client_id });
+    await cli.seedGrant({ id: 'grant-doomed-1', accountId: 'user-1', clientId: doomed.client_id });
+    await cli.seedGrant({ id: 'grant-doomed-2', accountId: 'user-2', clientId: doomed.client_id });
+    await cli.seedGrant({ id: 'grant-kept', accountId: 'user-1', clientId: kept.client_id });
 
     const deleted = await cli.json(['client', 'delete', doomed.client_id]);
     assert.deepEqual(deleted, {
@@ -241,11 +241,11 @@ describe('gatehouse client', () => {
       deleted: true,
       revoked: { grants: 2, refresh_tokens: 2, grant_tokens: 2 },
     });
-    assert.equal(cli.query('SELECT id FROM Client WHERE id = ?', doomed.client_id).length, 0);
-    assert.equal(cli.query('SELECT id FROM Client WHERE id = ?', kept.client_id).length, 1);
-    assert.deepEqual(cli.query('SELECT id FROM "Grant"').map((r) => r.id), ['grant-kept']);
-    assert.deepEqual(cli.query('SELECT grantId FROM RefreshToken').map((r) => r.grantId), ['grant-kept']);
-    assert.deepEqual(cli.query('SELECT grantId FROM OidcPayload').map((r) => r.grantId), ['grant-kept']);
+    assert.equal((await cli.query('SELECT "id" FROM "Client" WHERE "id" = ?', doomed.client_id)).length, 0);
+    assert.equal((await cli.query('SELECT "id" FROM "Client" WHERE "id" = ?', kept.client_id)).length, 1);
+    assert.deepEqual((await cli.query('SELECT "id" FROM "Grant"')).map((r) => r.id), ['grant-kept']);
+    assert.deepEqual((await cli.query('SELECT "grantId" FROM "RefreshToken"')).map((r) => r.grantId), ['grant-kept']);
+    assert.deepEqual((await cli.query('SELECT "grantId" FROM "OidcPayload"')).map((r) => r.grantId), ['grant-kept']);
 
     assertFails(await cli.run(['client', 'delete', doomed.client_id]), 1, /no client/);
   });

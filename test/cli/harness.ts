@@ -1,5 +1,5 @@
 // Runs the real `gatehouse` command (bin/gatehouse.js on the build) as a child process against a
-// database file of the test's own, with a minimal environment so nothing leaks in from the shell
+// database of the test's own (a SQLite file, or a PostgreSQL database with GATEHOUSE_TEST_POSTGRES_URL), with a minimal environment so nothing leaks in from the shell
 // running the tests (a JWKS or DATABASE_URL there would change what the CLI does).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,8 +7,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import Sqlite from 'better-sqlite3';
 import { projectRoot } from '../../src/project-root.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { dumpRows, queryRows } from '../support/database-rows.js';
 
 export const CLI = join(projectRoot, 'bin', 'gatehouse.js');
 
@@ -20,26 +21,31 @@ export interface CliResult {
 
 export interface CliSandbox {
   dir: string;
-  databaseFile: string;
+  /** The SQLite file, when the tests run on SQLite. */
+  databaseFile: string | undefined;
   databaseUrl: string;
   env: Record<string, string>;
   run(args: string[], options?: { input?: string; env?: Record<string, string> }): Promise<CliResult>;
   /** Runs with --json, asserts success and a single JSON object on stdout, and returns it. */
   json<T = Record<string, any>>(args: string[], options?: { input?: string; env?: Record<string, string> }): Promise<T>;
-  /** Every row of every table, as text, read straight from the SQLite file. */
-  dumpDatabase(): string;
-  /** The raw bytes of the database and its WAL, as latin1 text, for searching for secrets. */
+  /** Every row of every table, as text, read straight from the database. */
+  dumpDatabase(): Promise<string>;
+  /** The raw bytes of the SQLite database and its WAL as latin1 text (every row on PostgreSQL), for searching for secrets. */
   rawDatabase(): Promise<string>;
-  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  /** SQL with `?` placeholders and double-quoted identifiers (valid on both databases). */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
   /** Stores a grant with one refresh token and one access token, as oidc-provider's adapter would. */
-  seedGrant(grant: { id: string; accountId: string; clientId: string }): void;
+  seedGrant(grant: { id: string; accountId: string; clientId: string }): Promise<void>;
+  /** Whether the command has created the database's tables (or, on SQLite, the file at all). */
+  databaseExists(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export async function createSandbox(extraEnv: Record<string, string> = {}): Promise<CliSandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-'));
-  const databaseFile = join(dir, 'x.db');
-  const databaseUrl = `file:${databaseFile}`;
+  const database = await createTestDatabase(dir, 'x.db');
+  const databaseFile = database.file;
+  const databaseUrl = database.url;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: dir,
@@ -63,15 +69,6 @@ export async function createSandbox(extraEnv: Record<string, string> = {}): Prom
     child.stdin.end(options.input ?? '');
   });
 
-  const withDatabase = <T>(work: (db: Sqlite.Database) => T, readonly = true): T => {
-    const db = new Sqlite(databaseFile, { readonly, fileMustExist: true });
-    try {
-      return work(db);
-    } finally {
-      db.close();
-    }
-  };
-
   return {
     dir,
     databaseFile,
@@ -86,35 +83,29 @@ export async function createSandbox(extraEnv: Record<string, string> = {}): Prom
       assert.ok(parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed), 'stdout is one JSON object');
       return parsed as any;
     },
-    dumpDatabase() {
-      return withDatabase((db) => {
-        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-        return tables.map(({ name }) => `${name}: ${JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())}`).join('\n');
-      });
-    },
+    dumpDatabase: () => dumpRows(databaseUrl),
     async rawDatabase() {
+      if (!databaseFile) return dumpRows(databaseUrl);
       let text = '';
       for (const file of [databaseFile, `${databaseFile}-wal`]) {
         if (existsSync(file)) text += (await readFile(file)).toString('latin1');
       }
       return text;
     },
-    query(sql, ...params) {
-      return withDatabase((db) => db.prepare(sql).all(...params) as any[]);
+    query: (sql, ...params) => queryRows(databaseUrl, sql, ...params),
+    async seedGrant({ id, accountId, clientId }) {
+      // Dates as Prisma stores them: milliseconds since the epoch on SQLite, timestamps on PostgreSQL.
+      const now = databaseFile ? Date.now() : new Date();
+      await queryRows(databaseUrl, 'INSERT INTO "Grant" ("id", "accountId", "clientId", "payload", "createdAt") VALUES (?, ?, ?, ?, ?)', id, accountId, clientId, '{}', now);
+      await queryRows(databaseUrl, 'INSERT INTO "RefreshToken" ("idHash", "grantId", "accountId", "clientId", "payload", "createdAt") VALUES (?, ?, ?, ?, ?, ?)', `rt-${id}`, id, accountId, clientId, 'sealed', now);
+      await queryRows(databaseUrl, 'INSERT INTO "OidcPayload" ("model", "idHash", "grantId", "payload", "createdAt") VALUES (?, ?, ?, ?, ?)', 'AccessToken', `at-${id}`, id, 'sealed', now);
     },
-    seedGrant({ id, accountId, clientId }) {
-      withDatabase((db) => {
-        // Dates as Prisma's SQLite adapter stores them here: milliseconds since the epoch.
-        const now = Date.now();
-        db.prepare('INSERT INTO "Grant" (id, accountId, clientId, payload, createdAt) VALUES (?, ?, ?, ?, ?)')
-          .run(id, accountId, clientId, '{}', now);
-        db.prepare('INSERT INTO RefreshToken (idHash, grantId, accountId, clientId, payload, createdAt) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(`rt-${id}`, id, accountId, clientId, 'sealed', now);
-        db.prepare('INSERT INTO OidcPayload (model, idHash, grantId, payload, createdAt) VALUES (?, ?, ?, ?, ?)')
-          .run('AccessToken', `at-${id}`, id, 'sealed', now);
-      }, false);
+    async databaseExists() {
+      if (databaseFile) return existsSync(databaseFile);
+      return (await queryRows(databaseUrl, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")).length > 0;
     },
     async close() {
+      await database.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };

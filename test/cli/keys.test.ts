@@ -69,7 +69,7 @@ describe('gatehouse keys', () => {
       assert.equal(key.expires_at, null, 'the expiry clock starts when a server stops signing with the key');
     }
 
-    const stored = cli.query<{ kid: string; retiredAt: number | null }>('SELECT kid, retiredAt FROM SigningKey');
+    const stored = await cli.query<{ kid: string; retiredAt: unknown }>('SELECT "kid", "retiredAt" FROM "SigningKey"');
     assert.equal(stored.length, 6);
     assert.equal(stored.filter((k) => k.retiredAt === null).length, 3);
 
@@ -87,9 +87,9 @@ describe('gatehouse keys', () => {
 
   test('with JWKS set by the operator, keys commands refuse (exit 1)', async () => {
     const env = { JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', d: 'x', x: 'y' }] }) };
-    const before = cli.query('SELECT kid FROM SigningKey').length;
+    const before = (await cli.query('SELECT "kid" FROM "SigningKey"')).length;
     assertFails(await cli.run(['keys', 'rotate'], { env }), 1, /JWKS is set/);
     assertFails(await cli.run(['keys', 'list'], { env }), 1, /JWKS is set/);
-    assert.equal(cli.query('SELECT kid FROM SigningKey').length, before);
+    assert.equal((await cli.query('SELECT "kid" FROM "SigningKey"')).length, before);
   });
 });

@@ -2,7 +2,6 @@
 // failures are one line and --json output is one object.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { assertFails, createSandbox, type CliSandbox } from './harness.js';
 
 describe('gatehouse', () => {
@@ -18,9 +17,9 @@ describe('gatehouse', () => {
       assert.equal(result.code, 0);
       assert.equal(result.stderr, '');
       assert.match(result.stdout, /^Usage: gatehouse <group> <command>/);
-      for (const group of ['user', 'client', 'resource', 'iat', 'keys']) assert.match(result.stdout, new RegExp(`\\n  ${group} `));
+      for (const group of ['user', 'client', 'resource', 'iat', 'keys', 'audit', 'db']) assert.match(result.stdout, new RegExp(`\n  ${group} `));
     }
-    assert.equal(existsSync(cli.databaseFile), false);
+    assert.equal(await cli.databaseExists(), false);
   });
 
   test('<group> --help lists the group commands', async () => {
@@ -30,6 +29,7 @@ describe('gatehouse', () => {
       resource: ['create', 'list', 'delete'],
       iat: ['create'],
       keys: ['list', 'rotate'],
+      db: ['status', 'migrate'],
     };
     for (const [group, commands] of Object.entries(expected)) {
       const result = await cli.run([group, '--help']);
@@ -40,7 +40,7 @@ describe('gatehouse', () => {
     const command = await cli.run(['client', 'create', '--help']);
     assert.equal(command.code, 0);
     assert.match(command.stdout, /--redirect-uri/);
-    assert.equal(existsSync(cli.databaseFile), false);
+    assert.equal(await cli.databaseExists(), false);
   });
 
   test('usage errors exit 2 with one line on stderr', async () => {
@@ -53,11 +53,11 @@ describe('gatehouse', () => {
     assertFails(await cli.run(['client', 'create', '--name']), 2, /argument missing/);
     assertFails(await cli.run(['--verbose', 'user', 'list']), 2, /unknown option "--verbose"/);
     assertFails(await cli.run(['user', 'constructor']), 2, /unknown user command/);
-    assert.equal(existsSync(cli.databaseFile), false, 'nothing ran');
+    assert.equal(await cli.databaseExists(), false, 'nothing ran');
   });
 
   test('a bad configuration exits 2 and names the variable', async () => {
-    assertFails(await cli.run(['user', 'list'], { env: { DATABASE_URL: 'postgres://db/gatehouse' } }), 2, /configuration error: DATABASE_URL/);
+    assertFails(await cli.run(['user', 'list'], { env: { DATABASE_URL: 'mysql://db/gatehouse' } }), 2, /configuration error: DATABASE_URL/);
     assertFails(await cli.run(['user', 'list'], { env: { ACCESS_TOKEN_TTL: 'soon' } }), 2, /ACCESS_TOKEN_TTL/);
   });
 
@@ -68,10 +68,10 @@ describe('gatehouse', () => {
   });
 
   test('the first command migrates a fresh database and later ones reuse it', async () => {
-    assert.ok(existsSync(cli.databaseFile));
-    const migrations = cli.query<{ migration_name: string }>('SELECT migration_name FROM _prisma_migrations');
+    assert.ok(await cli.databaseExists());
+    const migrations = await cli.query<{ migration_name: string }>('SELECT "migration_name" FROM "_prisma_migrations"');
     assert.ok(migrations.length >= 1);
     await cli.json(['client', 'list']);
-    assert.equal(cli.query('SELECT migration_name FROM _prisma_migrations').length, migrations.length);
+    assert.equal((await cli.query('SELECT "migration_name" FROM "_prisma_migrations"')).length, migrations.length);
   });
 });

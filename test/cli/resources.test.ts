@@ -37,7 +37,7 @@ describe('gatehouse resource and iat', () => {
     assert.equal(created.uses, 3);
     const lifetime = Date.parse(created.expires_at) - Date.now();
     assert.ok(lifetime > 7100_000 && lifetime <= 7200_000);
-    assert.ok(!cli.dumpDatabase().includes(created.initial_access_token));
-    assert.equal(cli.query("SELECT model FROM OidcPayload WHERE model = 'InitialAccessToken'").length, 1);
+    assert.ok(!(await cli.dumpDatabase()).includes(created.initial_access_token));
+    assert.equal((await cli.query(`SELECT "model" FROM "OidcPayload" WHERE "model" = 'InitialAccessToken'`)).length, 1);
   });
 });

@@ -13,8 +13,8 @@ describe('gatehouse user', () => {
   });
   after(async () => cli?.close());
 
-  function passwordHashOf(email: string): string {
-    const [row] = cli.query<{ passwordHash: string }>('SELECT passwordHash FROM User WHERE email = ?', email);
+  async function passwordHashOf(email: string): Promise<string> {
+    const [row] = await cli.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "User" WHERE "email" = ?', email);
     assert.ok(row, `${email} exists`);
     return row.passwordHash;
   }
@@ -25,8 +25,8 @@ describe('gatehouse user', () => {
     assert.match(user.id, /^[0-9a-f-]{36}$/);
     assert.equal(user.email, 'alice@example.com', 'emails are stored lower-cased');
     assert.equal(user.name, 'Alice');
-    assert.ok(await argon2.verify(passwordHashOf('alice@example.com'), PASSWORD));
-    assert.match(passwordHashOf('alice@example.com'), /^\$argon2id\$/);
+    assert.ok(await argon2.verify(await passwordHashOf('alice@example.com'), PASSWORD));
+    assert.match(await passwordHashOf('alice@example.com'), /^\$argon2id\$/);
   });
 
   test('create without a name prints only {id, email}', async () => {
@@ -42,12 +42,12 @@ describe('gatehouse user', () => {
 
   test('--password-stdin reads the password and drops only the trailing newline', async () => {
     await cli.json(['user', 'create', '--email', 'stdin@example.com', '--password-stdin'], { input: `${PASSWORD}\n` });
-    const hash = passwordHashOf('stdin@example.com');
+    const hash = await passwordHashOf('stdin@example.com');
     assert.ok(await argon2.verify(hash, PASSWORD));
     assert.equal(await argon2.verify(hash, `${PASSWORD}\n`), false);
 
     await cli.json(['user', 'create', '--email', 'crlf@example.com', '--password-stdin'], { input: ' spaced pass \r\n' });
-    assert.ok(await argon2.verify(passwordHashOf('crlf@example.com'), ' spaced pass '), 'inner and leading spaces are kept');
+    assert.ok(await argon2.verify(await passwordHashOf('crlf@example.com'), ' spaced pass '), 'inner and leading spaces are kept');
   });
 
   test('an invalid email is refused with exit 2', async () => {
@@ -57,7 +57,7 @@ describe('gatehouse user', () => {
   test('a duplicate email, in any case, is refused with exit 1', async () => {
     await cli.json(['user', 'create', '--email', 'dup@example.com', '--password', PASSWORD]);
     assertFails(await cli.run(['user', 'create', '--email', 'DUP@example.com', '--password', PASSWORD, '--json']), 1, /already exists/);
-    assert.equal(cli.query('SELECT id FROM User WHERE email = ?', 'dup@example.com').length, 1);
+    assert.equal((await cli.query('SELECT "id" FROM "User" WHERE "email" = ?', 'dup@example.com')).length, 1);
   });
 
   test('a short password is refused with exit 2', async () => {
@@ -67,7 +67,7 @@ describe('gatehouse user', () => {
       2,
       /at least 8 characters/,
     );
-    assert.equal(cli.query('SELECT id FROM User WHERE email = ?', 'short@example.com').length, 0);
+    assert.equal((await cli.query('SELECT "id" FROM "User" WHERE "email" = ?', 'short@example.com')).length, 0);
   });
 
   test('the password must come from exactly one of --password and --password-stdin', async () => {
@@ -97,15 +97,15 @@ describe('gatehouse user', () => {
     const user = await cli.json(['user', 'create', '--email', 'change@example.com', '--password', PASSWORD]);
     const changed = await cli.json(['user', 'set-password', 'Change@Example.com', '--password-stdin'], { input: 'a brand new password\n' });
     assert.deepEqual(changed, { id: user.id, email: 'change@example.com', password_changed: true });
-    assert.ok(await argon2.verify(passwordHashOf('change@example.com'), 'a brand new password'));
-    assert.equal(await argon2.verify(passwordHashOf('change@example.com'), PASSWORD), false);
+    assert.ok(await argon2.verify(await passwordHashOf('change@example.com'), 'a brand new password'));
+    assert.equal(await argon2.verify(await passwordHashOf('change@example.com'), PASSWORD), false);
 
     await cli.json(['user', 'set-password', user.id, '--password', 'third password here']);
-    assert.ok(await argon2.verify(passwordHashOf('change@example.com'), 'third password here'));
+    assert.ok(await argon2.verify(await passwordHashOf('change@example.com'), 'third password here'));
 
-    const before = passwordHashOf('change@example.com');
+    const before = await passwordHashOf('change@example.com');
     assertFails(await cli.run(['user', 'set-password', user.id, '--password', 'short']), 2, /at least 8 characters/);
-    assert.equal(passwordHashOf('change@example.com'), before, 'a refused password changes nothing');
+    assert.equal(await passwordHashOf('change@example.com'), before, 'a refused password changes nothing');
   });
 
   test('set-password and delete on an unknown user fail with exit 1', async () => {
@@ -116,8 +116,8 @@ describe('gatehouse user', () => {
   test('delete removes the user and revokes their grants and tokens', async () => {
     const user = await cli.json(['user', 'create', '--email', 'leaver@example.com', '--password', PASSWORD]);
     const stayer = await cli.json(['user', 'create', '--email', 'stayer@example.com', '--password', PASSWORD]);
-    cli.seedGrant({ id: 'grant-leaver', accountId: user.id, clientId: 'some-client' });
-    cli.seedGrant({ id: 'grant-stayer', accountId: stayer.id, clientId: 'some-client' });
+    await cli.seedGrant({ id: 'grant-leaver', accountId: user.id, clientId: 'some-client' });
+    await cli.seedGrant({ id: 'grant-stayer', accountId: stayer.id, clientId: 'some-client' });
 
     const deleted = await cli.json(['user', 'delete', 'leaver@example.com']);
     assert.deepEqual(deleted, {
@@ -126,10 +126,10 @@ describe('gatehouse user', () => {
       deleted: true,
       revoked: { grants: 1, refresh_tokens: 1, grant_tokens: 1 },
     });
-    assert.equal(cli.query('SELECT id FROM User WHERE id = ?', user.id).length, 0);
-    assert.deepEqual(cli.query('SELECT id FROM "Grant"').map((r) => r.id), ['grant-stayer']);
-    assert.deepEqual(cli.query('SELECT grantId FROM RefreshToken').map((r) => r.grantId), ['grant-stayer']);
-    assert.deepEqual(cli.query('SELECT grantId FROM OidcPayload').map((r) => r.grantId), ['grant-stayer']);
+    assert.equal((await cli.query('SELECT "id" FROM "User" WHERE "id" = ?', user.id)).length, 0);
+    assert.deepEqual((await cli.query('SELECT "id" FROM "Grant"')).map((r) => r.id), ['grant-stayer']);
+    assert.deepEqual((await cli.query('SELECT "grantId" FROM "RefreshToken"')).map((r) => r.grantId), ['grant-stayer']);
+    assert.deepEqual((await cli.query('SELECT "grantId" FROM "OidcPayload"')).map((r) => r.grantId), ['grant-stayer']);
 
     assertFails(await cli.run(['user', 'delete', 'leaver@example.com']), 1, /no user/);
   });

@@ -43,6 +43,12 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ ISSUER: 'not a url' }, /^ISSUER /],
     [{ ISSUER: 'https://id.example.com?x=1' }, /^ISSUER /],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL /],
+    [{ DATABASE_URL: 'postgres://db.internal' }, /^DATABASE_URL names no PostgreSQL database/],
+    [{ DATABASE_URL: 'postgresql://' }, /^DATABASE_URL /],
+    [{ DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE /],
+    [{ DATABASE_POOL_SIZE: 'many' }, /^DATABASE_POOL_SIZE /],
+    [{ MIGRATE_ON_START: 'later' }, /^MIGRATE_ON_START /],
+    [{ SHUTDOWN_TIMEOUT: '0' }, /^SHUTDOWN_TIMEOUT /],
     [{ ARGON2_MEMORY_KIB: '1024' }, /^ARGON2_MEMORY_KIB /],
     [{ ARGON2_TIME_COST: '1' }, /^ARGON2_TIME_COST /],
     [{ ACCESS_TOKEN_TTL: '-5' }, /^ACCESS_TOKEN_TTL /],
@@ -71,4 +77,26 @@ test('bad values stop start-up with a message naming the variable', () => {
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
   }
+});
+
+test('PostgreSQL URLs, pool size, migrate-on-start and shutdown timeout', () => {
+  const config = loadConfig({
+    DATABASE_URL: 'postgresql://gatehouse:secret@db.internal:5432/gatehouse?sslmode=require',
+    DATABASE_POOL_SIZE: '25',
+    MIGRATE_ON_START: 'false',
+    SHUTDOWN_TIMEOUT: '30',
+  });
+  assert.equal(config.databaseUrl, 'postgresql://gatehouse:secret@db.internal:5432/gatehouse?sslmode=require');
+  assert.equal(config.databasePoolSize, 25);
+  assert.equal(config.migrateOnStart, false);
+  assert.equal(config.shutdownTimeoutSeconds, 30);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://h/db' }).databaseUrl, 'postgres://h/db');
+  const defaults = loadConfig({});
+  assert.equal(defaults.databasePoolSize, 10);
+  assert.equal(defaults.migrateOnStart, true);
+  assert.equal(defaults.shutdownTimeoutSeconds, 10);
+});
+
+test('a refused DATABASE_URL is quoted without its password', () => {
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2') && /admin:\*\*\*@/.test(error.message));
 });

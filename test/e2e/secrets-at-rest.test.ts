@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { dumpRows } from '../support/database-rows.js';
 import { existsSync } from 'node:fs';
 import * as oidc from 'openid-client';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
@@ -63,8 +64,9 @@ describe('secrets at rest', () => {
 
     await gh.halt();
     assert.ok(Object.keys(secrets).some((k) => k.startsWith('cookie _session')), 'the session cookie was captured');
-    let stored = '';
-    for (const suffix of ['', '-wal']) {
+    // On SQLite the raw files (committed or still in the WAL); on PostgreSQL every stored row.
+    let stored = gh.databaseFile ? '' : await dumpRows(gh.databaseUrl);
+    for (const suffix of gh.databaseFile ? ['', '-wal'] : []) {
       const file = gh.databaseFile + suffix;
       if (existsSync(file)) stored += (await readFile(file)).toString('latin1');
     }

@@ -2,8 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../src/persistence/prisma-client.js';
-import { startSweeper, sweepExpired } from '../../src/persistence/sweeper.js';
+import pg from 'pg';
+import { SWEEP_LOCK_KEY, startSweeper, sweepExpired, sweepOnce } from '../../src/persistence/sweeper.js';
 import { createTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { testProvider } from '../support/test-database.js';
 
 const HOUR = 3600_000;
 
@@ -96,7 +98,7 @@ describe('startSweeper', () => {
 
   it('sweeps periodically until stopped', async () => {
     const errors: unknown[] = [];
-    const stop = startSweeper(temp.db, 0.05, 90, (error) => errors.push(error));
+    const stop = startSweeper(temp.db, testProvider, 0.05, 90, (error) => errors.push(error));
     await seed(temp.db, 'first', new Date(Date.now() - HOUR));
     await waitFor(async () => (await temp.db.grant.count()) === 0);
     await seed(temp.db, 'second', new Date(Date.now() - HOUR));
@@ -115,7 +117,7 @@ describe('startSweeper', () => {
       oidcPayload: { deleteMany: async () => { calls += 1; throw new Error('boom'); } },
     } as unknown as Database;
     const errors: unknown[] = [];
-    const stop = startSweeper(failing, 0.01, 90, (error) => errors.push(error));
+    const stop = startSweeper(failing, 'sqlite', 0.01, 90, (error) => errors.push(error));
     await waitFor(async () => errors.length >= 2);
     await stop();
     assert.ok(errors.every((e) => e instanceof Error && e.message === 'boom'));
@@ -146,7 +148,7 @@ describe('startSweeper', () => {
       rateLimit: { deleteMany: async () => ({ count: 0 }) },
       auditEvent: { deleteMany: finished },
     } as unknown as Database;
-    const stop = startSweeper(db, 0.005, 90, (error) => assert.fail(String(error)));
+    const stop = startSweeper(db, 'sqlite', 0.005, 90, (error) => assert.fail(String(error)));
     await waitFor(async () => runs >= 3);
     await stop();
     assert.equal(maxActive, 1);
@@ -154,6 +156,35 @@ describe('startSweeper', () => {
   });
 
   it('rejects a non-positive interval', () => {
-    assert.throws(() => startSweeper(temp.db, 0, 90, () => {}), RangeError);
+    assert.throws(() => startSweeper(temp.db, testProvider, 0, 90, () => {}), RangeError);
+  });
+});
+
+describe('sweepOnce on PostgreSQL', { skip: testProvider === 'postgresql' ? false : 'needs GATEHOUSE_TEST_POSTGRES_URL' }, () => {
+  let temp: TempDatabase;
+  before(async () => {
+    temp = await createTempDatabase();
+  });
+  after(async () => temp?.close());
+
+  it('skips the round while another instance sweeps, and sweeps once it is done', async () => {
+    await seed(temp.db, 'old', new Date(Date.now() - HOUR));
+    // Another instance in the middle of a sweep holds the advisory lock.
+    const other = new pg.Client({ connectionString: temp.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(${SWEEP_LOCK_KEY})`);
+      const started = Date.now();
+      assert.equal(await sweepOnce(temp.db, 'postgresql'), null, 'skipped, not queued');
+      assert.ok(Date.now() - started < 2000, 'did not wait for the lock');
+      assert.equal(await temp.db.grant.count(), 1, 'nothing deleted');
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    const counts = await sweepOnce(temp.db, 'postgresql');
+    assert.equal(counts?.grant, 1);
+    assert.equal(await temp.db.grant.count(), 0);
   });
 });

@@ -1,11 +1,13 @@
-// Runs the real, built Gatehouse server and CLI as child processes on a fresh SQLite file, the way
-// an operator would, so end-to-end tests exercise exactly what `npm start` and `npx gatehouse` do.
+// Runs the real, built Gatehouse server and CLI as child processes on a fresh database (a SQLite file,
+// or a PostgreSQL database when GATEHOUSE_TEST_POSTGRES_URL is set), the way an operator would, so
+// end-to-end tests exercise exactly what `npm start` and `npx gatehouse` do.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
+import { createTestDatabase } from './test-database.js';
 
 const MAIN = join(projectRoot, 'dist', 'src', 'main.js');
 const CLI = join(projectRoot, 'bin', 'gatehouse.js');
@@ -32,15 +34,22 @@ export interface Gatehouse {
   issuer: string;
   env: Record<string, string>;
   dir: string;
-  databaseFile: string;
+  databaseUrl: string;
+  /** The SQLite file, when the tests run on SQLite. */
+  databaseFile: string | undefined;
+  /** Running (not halted) server process id. */
+  pid(): number | undefined;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
   cli(args: string[], input?: string): Promise<CliResult>;
   /** Runs the CLI and parses its --json output, failing loudly when the command failed. */
   cliJson<T = Record<string, unknown>>(args: string[], input?: string): Promise<T>;
   restart(): Promise<void>;
+  /** Starts the server process again after halt(). */
+  launch(): Promise<void>;
   /** Stops the server process but keeps its files, e.g. to read the database afterwards. */
-  halt(): Promise<void>;
+  /** Sends SIGTERM (or the given signal) and resolves with the server's exit code. */
+  halt(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
 }
@@ -66,17 +75,23 @@ function waitForListening(child: ChildProcess, log: string[]): Promise<void> {
   });
 }
 
+/**
+ * Starts a server on a database of its own, or, when extraEnv has DATABASE_URL, on that database
+ * (e.g. a second instance sharing the first one's), which it then leaves in place when it stops.
+ */
 export async function startGatehouse(extraEnv: Record<string, string> = {}): Promise<Gatehouse> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-'));
   const port = await freePort();
-  const databaseFile = join(dir, 'gatehouse.db');
+  const database = extraEnv.DATABASE_URL
+    ? { url: extraEnv.DATABASE_URL, file: undefined, drop: async () => {} }
+    : await createTestDatabase(dir);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? dir,
     PORT: String(port),
     HOST: '127.0.0.1',
     ISSUER: `http://127.0.0.1:${port}`,
-    DATABASE_URL: `file:${databaseFile}`,
+    DATABASE_URL: database.url,
     DEVICE_POLL_INTERVAL: '1',
     LOG_LEVEL: 'info',
     ...extraEnv,
@@ -88,13 +103,14 @@ export async function startGatehouse(extraEnv: Record<string, string> = {}): Pro
     child = spawn(process.execPath, [MAIN], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     await waitForListening(child, log);
   };
-  const halt = async () => {
+  const halt = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await exited;
+    if (!running) return null;
+    if (running.exitCode !== null) return running.exitCode;
+    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+    running.kill(signal);
+    return exited;
   };
 
   const cli = (args: string[], input?: string): Promise<CliResult> => new Promise((resolve, reject) => {
@@ -108,12 +124,20 @@ export async function startGatehouse(extraEnv: Record<string, string> = {}): Pro
     proc.stdin.end(input ?? '');
   });
 
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     issuer: env.ISSUER,
     env,
     dir,
-    databaseFile,
+    databaseUrl: database.url,
+    databaseFile: database.file,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     output: () => log.join(''),
     cli,
     async cliJson<T>(args: string[], input?: string) {
@@ -125,9 +149,11 @@ export async function startGatehouse(extraEnv: Record<string, string> = {}): Pro
       await halt();
       await launch();
     },
+    launch,
     halt,
     async stop() {
       await halt();
+      await database.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };

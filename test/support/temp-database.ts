@@ -1,37 +1,43 @@
-// A fresh, fully migrated SQLite database in its own temp folder, for tests that need real storage.
+// A fresh, fully migrated database (SQLite file in its own temp folder, or a scratch PostgreSQL
+// database when GATEHOUSE_TEST_POSTGRES_URL is set), for tests that need real storage.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '../../src/persistence/migrations.js';
 import { openDatabase, type Database } from '../../src/persistence/prisma-client.js';
+import { createTestDatabase } from './test-database.js';
 
 export type TempDatabase = {
-  /** DATABASE_URL of the file, e.g. for opening a second client or reading it with better-sqlite3. */
+  /** DATABASE_URL of the database, e.g. for opening a second client. */
   url: string;
   db: Database;
-  /** The folder holding the database file and its WAL/SHM companions. */
+  /** A temp folder of the test's own (holding the SQLite file and its WAL/SHM companions on SQLite). */
   dir: string;
-  /** Disconnects and removes the folder. */
+  /** Disconnects and removes the folder and the database. */
   close(): Promise<void>;
 };
 
 export async function createTempDatabase(): Promise<TempDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
-  const url = `file:${join(dir, 'gatehouse.db')}`;
+  const database = await createTestDatabase(dir);
+  const cleanUp = async () => {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
-    await applyMigrations(url);
-    const db = await openDatabase(url);
+    await applyMigrations(database.url);
+    const db = await openDatabase(database.url);
     return {
-      url,
+      url: database.url,
       db,
       dir,
       async close() {
         await db.$disconnect();
-        await rm(dir, { recursive: true, force: true });
+        await cleanUp();
       },
     };
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await cleanUp();
     throw error;
   }
 }

@@ -1,0 +1,1 @@
+-- This change was made before postgresql support. Its SQL is part of 20261127222006_resources_and_registration.
