@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, 'finishing in-flight requests');
+    log.info({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, `${signal} received: finishing in-flight requests`);
     // close() cuts busy connections at the timeout; this only guards against a hung pool close.
     setTimeout(() => {
       log.error('shutdown did not complete in time; exiting');

@@ -123,7 +123,7 @@ describe('migrating before rollout', () => {
 
   test('MIGRATE_ON_START=false refuses a database with pending migrations; db migrate fixes it', async () => {
     const env = { DATABASE_URL: database.url, MIGRATE_ON_START: 'false' };
-    await assert.rejects(startGatehouse(env), /server exited with 1[\s\S]*lacks migrations \(\d+_init\); run `gatehouse db migrate`/);
+    await assert.rejects(startGatehouse(env), /server exited with 1[\s\S]*lacks migrations \(\d+_init(, \d+_\w+)*\); run `gatehouse db migrate`/);
 
     // The CLI of a fresh instance, started with the same environment.
     const gh = await startGatehouse({ DATABASE_URL: `file:${join(dir, 'unused.db')}` });
@@ -139,7 +139,7 @@ describe('migrating before rollout', () => {
       };
       const refusedCommand = await withEnv(['user', 'list']);
       assert.equal(refusedCommand.code, 1);
-      assert.match(refusedCommand.stderr, /^gatehouse: the database needs migrations \(\d+_init\); run `gatehouse db migrate` first/);
+      assert.match(refusedCommand.stderr, /^gatehouse: the database needs migrations \(\d+_init(, \d+_\w+)*\); run `gatehouse db migrate` first/);
 
       const pending = await withEnv(['db', 'status', '--json']);
       assert.equal(pending.code, 1, 'status exits 1 while migrations are pending');
