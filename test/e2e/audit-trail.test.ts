@@ -2,7 +2,7 @@
 // server, client and key administration from the CLI, read back with `gatehouse audit list`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Sqlite from 'better-sqlite3';
+import { queryRows } from '../support/database-rows.js';
 import * as oidc from 'openid-client';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
 import { browserFor, createClient, createUser, relyingParty, signInAndDecide, startAuthorization } from '../support/relying-party.js';
@@ -79,9 +79,7 @@ describe('audit trail', () => {
   test('no secret ever reaches the audit table', async () => {
     const svc = await createClient(gh, ['--name', 'Secretive', '--grant', 'client_credentials']);
     const rotated = await gh.cliJson<{ client_secret: string }>(['client', 'rotate-secret', svc.client_id, '--grace', '1h']);
-    const db = new Sqlite(gh.databaseFile, { readonly: true });
-    const rows = JSON.stringify(db.prepare('SELECT * FROM AuditEvent').all());
-    db.close();
+    const rows = JSON.stringify(await queryRows(gh.databaseUrl, 'SELECT * FROM "AuditEvent"'));
     for (const secret of [svc.client_secret!, rotated.client_secret, 'correct horse battery staple']) {
       assert.ok(!rows.includes(secret));
     }

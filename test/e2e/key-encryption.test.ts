@@ -3,18 +3,13 @@
 // rather than sign with keys it cannot read.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Sqlite from 'better-sqlite3';
+import { queryRows } from '../support/database-rows.js';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
 
 const SECRET = 'first-key-encryption-secret-0123456789';
 
-function storedKeys(gh: Gatehouse): string[] {
-  const db = new Sqlite(gh.databaseFile, { readonly: true });
-  try {
-    return (db.prepare('SELECT privateJwk FROM SigningKey').all() as { privateJwk: string }[]).map((r) => r.privateJwk);
-  } finally {
-    db.close();
-  }
+async function storedKeys(gh: Gatehouse): Promise<string[]> {
+  return (await queryRows<{ privateJwk: string }>(gh.databaseUrl, 'SELECT "privateJwk" FROM "SigningKey"')).map((r) => r.privateJwk);
 }
 
 async function jwksKids(gh: Gatehouse): Promise<string[]> {
@@ -32,13 +27,13 @@ describe('signing keys at rest', () => {
   test('without KEY_ENCRYPTION_SECRET keys are plain JWKs; setting it encrypts them at the next start', async () => {
     const kids = await jwksKids(gh);
     await gh.halt();
-    assert.ok(storedKeys(gh).every((k) => k.startsWith('{')));
+    assert.ok((await storedKeys(gh)).every((k) => k.startsWith('{')));
 
     gh.env.KEY_ENCRYPTION_SECRET = SECRET;
     await gh.restart();
     assert.deepEqual(await jwksKids(gh), kids, 'the same keys, now stored encrypted');
     await gh.halt();
-    const stored = storedKeys(gh);
+    const stored = await storedKeys(gh);
     assert.ok(stored.length >= 3);
     assert.ok(stored.every((k) => k.startsWith('enc:v1:') && !k.includes('"d"')));
   });
@@ -46,7 +41,7 @@ describe('signing keys at rest', () => {
   test('keys rotated by the CLI are stored encrypted too', async () => {
     const rotated = await gh.cliJson<{ created: string[] }>(['keys', 'rotate']);
     assert.equal(rotated.created.length, 3);
-    assert.ok(storedKeys(gh).every((k) => k.startsWith('enc:v1:')));
+    assert.ok((await storedKeys(gh)).every((k) => k.startsWith('enc:v1:')));
     await gh.restart();
     const kids = await jwksKids(gh);
     for (const kid of rotated.created) assert.ok(kids.includes(kid));

@@ -2,7 +2,7 @@
 // access token (RFC 7592), open registration with its rate limit, and the metadata documents.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Sqlite from 'better-sqlite3';
+import { queryRows } from '../support/database-rows.js';
 import * as oidc from 'openid-client';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
 import { oauthError } from '../support/oauth-error.js';
@@ -75,16 +75,14 @@ describe('dynamic client registration with initial access tokens', () => {
     assert.ok(tokens.claims()?.sub);
 
     await gh.halt();
-    const db = new Sqlite(gh.databaseFile, { readonly: true });
     try {
-      const row = db.prepare('SELECT metadata, secretHash FROM Client WHERE id = ?').get(metadata.client_id) as { metadata: string; secretHash: string };
+      const [row] = await queryRows<{ metadata: string; secretHash: string }>(gh.databaseUrl, 'SELECT "metadata", "secretHash" FROM "Client" WHERE "id" = ?', metadata.client_id);
       assert.ok(!row.metadata.includes(metadata.client_secret!), 'no clear secret in the client row');
       assert.match(row.secretHash, /^sha256:/);
       assert.equal((JSON.parse(row.metadata) as { client_secret: string }).client_secret, row.secretHash);
-      const dump = JSON.stringify(db.prepare('SELECT * FROM OidcPayload').all());
+      const dump = JSON.stringify(await queryRows(gh.databaseUrl, 'SELECT * FROM "OidcPayload"'));
       assert.ok(!dump.includes(metadata.registration_access_token) && !dump.includes(token), 'registration and initial access tokens are sealed');
     } finally {
-      db.close();
       await gh.restart();
     }
     const again = await oidc.discovery(new URL(gh.issuer), metadata.client_id, metadata.client_secret, undefined, insecure);

@@ -3,7 +3,7 @@
 // and without the pepper peppered secrets no longer authenticate.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Sqlite from 'better-sqlite3';
+import { queryRows } from '../support/database-rows.js';
 import * as oidc from 'openid-client';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
 import { oauthError } from '../support/oauth-error.js';
@@ -11,13 +11,9 @@ import { createClient, relyingParty, type CreatedClient } from '../support/relyi
 
 const PEPPER = 'a-server-side-pepper-of-32-characters!';
 
-function storedHash(gh: Gatehouse, id: string): string {
-  const db = new Sqlite(gh.databaseFile, { readonly: true });
-  try {
-    return (db.prepare('SELECT secretHash FROM Client WHERE id = ?').get(id) as { secretHash: string }).secretHash;
-  } finally {
-    db.close();
-  }
+async function storedHash(gh: Gatehouse, id: string): Promise<string> {
+  const [row] = await queryRows<{ secretHash: string }>(gh.databaseUrl, 'SELECT "secretHash" FROM "Client" WHERE "id" = ?', id);
+  return row.secretHash;
 }
 
 describe('client secret pepper', () => {
@@ -33,8 +29,8 @@ describe('client secret pepper', () => {
 
   test('new secrets are stored peppered and work; older plain hashes keep working', async () => {
     const peppered = await createClient(gh, ['--name', 'Newer', '--grant', 'client_credentials']);
-    assert.match(storedHash(gh, peppered.client_id), /^hmac-sha256:/);
-    assert.match(storedHash(gh, before_.client_id), /^sha256:/);
+    assert.match(await storedHash(gh, peppered.client_id), /^hmac-sha256:/);
+    assert.match(await storedHash(gh, before_.client_id), /^sha256:/);
     assert.ok((await oidc.clientCredentialsGrant(await relyingParty(gh, peppered))).access_token);
     assert.ok((await oidc.clientCredentialsGrant(await relyingParty(gh, before_))).access_token);
 
