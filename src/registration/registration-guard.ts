@@ -8,8 +8,8 @@ import {
 } from '../clients/validate-client.js';
 import { isHashedSecret } from '../oidc/client-secrets.js';
 import type { RateLimiter } from './rate-limit.js';
+import { readProviderBody } from '../http/provider-body.js';
 
-const MAX_BODY_BYTES = 56 * 1024;
 const DEFAULT_NAME = 'Dynamically registered client';
 
 export interface RegistrationGuardOptions {
@@ -26,17 +26,6 @@ function fail(ctx: KoaContextWithOIDC, status: number, error: string, descriptio
   ctx.status = status;
   ctx.set('cache-control', 'no-store');
   ctx.body = { error, error_description: description };
-}
-
-async function readJson(ctx: KoaContextWithOIDC): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new SyntaxError('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
 function strings(value: unknown, field: string): string[] | undefined {
@@ -111,7 +100,7 @@ export function registrationGuard({ limiter, policy, takeTokenUse }: Registratio
 
     let body: unknown;
     try {
-      body = await readJson(ctx);
+      body = JSON.parse(await readProviderBody(ctx));
     } catch {
       fail(ctx, 400, 'invalid_request', 'client registration request must be a JSON object');
       return;

@@ -15,29 +15,12 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { requestOrigin } from '../audit/request-context.js';
 import { utcDay } from '../usage/usage-meter.js';
 import { databaseLimiter, retryAfterSeconds } from './store.js';
+import { BodyTooLarge, PROVIDER_BODY_LIMIT_BYTES, readProviderBody } from '../http/provider-body.js';
 
 export const LIMITED_PATHS: ReadonlySet<string> = new Set(['/token', '/device/auth', '/token/introspection']);
 
-/** oidc-provider's own cap on request bodies. */
-export const BODY_LIMIT_BYTES = 56 * 1024;
-
 /** Counters are compared with each client's own limit, so the limiter itself never refuses. */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
-
-class BodyTooLarge extends Error {}
-
-async function readRawBody(ctx: Context): Promise<string> {
-  const declared = ctx.request.length;
-  if (declared !== undefined && declared > BODY_LIMIT_BYTES) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function clientIdFromBasic(header: string | undefined): string | undefined {
   const match = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? '');
@@ -79,12 +62,12 @@ export function clientRateLimits(db: Database, settings: RateLimitSettings, audi
     if (ctx.is('application/x-www-form-urlencoded')) {
       let raw: string;
       try {
-        raw = await readRawBody(ctx);
+        raw = await readProviderBody(ctx);
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
         ctx.set('Connection', 'close');
         ctx.status = 413;
-        ctx.body = { error: 'invalid_request', error_description: `request body larger than ${BODY_LIMIT_BYTES} bytes` };
+        ctx.body = { error: 'invalid_request', error_description: `request body larger than ${PROVIDER_BODY_LIMIT_BYTES} bytes` };
         return;
       }
       // oidc-provider parses a body already read upstream from here.
