@@ -1,23 +1,16 @@
 // Runs the real `gatehouse` command (bin/gatehouse.js on the build) as a child process against a
 // database of the test's own (a SQLite file, or a PostgreSQL database with GATEHOUSE_TEST_POSTGRES_URL), with a minimal environment so nothing leaks in from the shell
 // running the tests (a JWKS or DATABASE_URL there would change what the CLI does).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { projectRoot } from '../../src/project-root.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { dumpRows, queryRows } from '../support/database-rows.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
 
-export const CLI = join(projectRoot, 'bin', 'gatehouse.js');
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export { CLI, type CliResult } from '../support/run-cli.js';
 
 export interface CliSandbox {
   dir: string;
@@ -53,21 +46,9 @@ export async function createSandbox(extraEnv: Record<string, string> = {}): Prom
     ...extraEnv,
   };
 
-  const run: CliSandbox['run'] = (args, options = {}) => new Promise((resolve, reject) => {
-    // cwd is the sandbox, so even a command that ignored DATABASE_URL could not touch the repository.
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: dir,
-      env: { ...env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+  // cwd is the sandbox, so even a command that ignored DATABASE_URL could not touch the repository.
+  const run: CliSandbox['run'] = (args, options = {}) =>
+    runCli(args, { env: { ...env, ...options.env }, cwd: dir, input: options.input });
 
   return {
     dir,

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
 import { createTestDatabase } from './test-database.js';
+import { runCli, type CliResult } from './run-cli.js';
 
 const MAIN = join(projectRoot, 'dist', 'src', 'main.js');
-const CLI = join(projectRoot, 'bin', 'gatehouse.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -24,11 +24,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult } from './run-cli.js';
 
 export interface Gatehouse {
   issuer: string;
@@ -113,16 +109,7 @@ export async function startGatehouse(extraEnv: Record<string, string> = {}): Pro
     return exited;
   };
 
-  const cli = (args: string[], input?: string): Promise<CliResult> => new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    proc.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    proc.once('error', reject);
-    proc.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    proc.stdin.end(input ?? '');
-  });
+  const cli = (args: string[], input?: string): Promise<CliResult> => runCli(args, { env, cwd: dir, input });
 
   try {
     await launch();
