@@ -2,11 +2,11 @@
 // a hash of the email, so unknown emails are throttled exactly like real ones and nothing reveals
 // which exist) and per client IP; past the threshold an account is locked for a delay that doubles
 // with each further failure, up to a cap. Locked attempts never reach the password hash.
-import { createHash } from 'node:crypto';
 import type { RateLimiterPrisma } from 'rate-limiter-flexible';
 import type { LoginThrottleSettings } from '../config/env.js';
 import type { Database } from '../persistence/prisma-client.js';
 import { normaliseEmail } from '../accounts/users.js';
+import { hashId } from '../persistence/sealing.js';
 import { databaseLimiter, retryAfterSeconds } from './store.js';
 
 /** After this many consecutive failures the lockout lasts at least a minute, whatever the settings. */
@@ -22,7 +22,7 @@ export interface FailureOutcome {
 }
 
 function accountKey(email: string): string {
-  return createHash('sha256').update(normaliseEmail(email)).digest('base64url');
+  return hashId(normaliseEmail(email));
 }
 
 export class LoginThrottle {
