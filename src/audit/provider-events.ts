@@ -8,11 +8,11 @@ import type { UsageMeter } from '../usage/usage-meter.js';
 
 const REFRESH_TOKEN_REUSED = 'refresh token already used';
 
-export function wireProviderEvents(provider: Provider, audit: AuditLog, usage: UsageMeter, onError: (error: unknown) => void): void {
+export function wireProviderEvents(provider: Provider, audit: AuditLog, usage: UsageMeter): void {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const clientId = ctx.oidc.client?.clientId;
     const grantType = ctx.oidc.params?.grant_type;
-    if (clientId && typeof grantType === 'string') usage.count(clientId, grantType).catch(onError);
+    if (clientId && typeof grantType === 'string') usage.count(clientId, grantType);
   });
 
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error_detail?: string }) => {

@@ -104,9 +104,14 @@ describe('per-client rate limits and quotas', () => {
     const metered = await createClient(gh, ['--name', 'Counted', '--grant', 'client_credentials']);
     const rp = await relyingParty(gh, metered);
     for (let i = 0; i < 3; i += 1) await oidc.clientCredentialsGrant(rp);
-    const usage = await gh.cliJson<{ total: number; usage: { day: string; grant_type: string; tokens: number }[] }>(
-      ['client', 'usage', metered.client_id, '--days', '1'],
-    );
+    type Usage = { total: number; usage: { day: string; grant_type: string; tokens: number }[] };
+    const report = () => gh.cliJson<Usage>(['client', 'usage', metered.client_id, '--days', '1']);
+    // Counts are written within USAGE_FLUSH_MS of the request, not with it.
+    let usage = await report();
+    for (const deadline = Date.now() + 5000; usage.total < 3 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      usage = await report();
+    }
     assert.equal(usage.total, 3);
     assert.deepEqual(usage.usage, [{ day: new Date().toISOString().slice(0, 10), grant_type: 'client_credentials', tokens: 3 }]);
     const human = await gh.cli(['client', 'usage', metered.client_id]);
