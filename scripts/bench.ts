@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/project-root.js';
 import { freePort } from '../test/support/gatehouse-process.js';
-import { chooseCores, pinSelf, spawnPinned, watchPeakRss, type Cores } from './bench/processes.js';
+import { chooseCores, cpuSeconds, pinSelf, spawnPinned, watchPeakRss, type Cores } from './bench/processes.js';
 import { SCENARIOS, type Scenario } from './bench/scenarios.js';
 import { startCeiling, startGatehouse } from './bench/targets.js';
 import type { LoadResult } from './bench/load.js';
+import type { Target } from './bench/targets.js';
 import { runSoak } from './bench/soak.js';
 
 const { values: args } = parseArgs({
@@ -34,12 +35,23 @@ if (!(seconds > 0) || connectionLevels.some((c) => !(c >= 1)) || !(soakMinutes >
   process.exit(2);
 }
 
+interface Measured extends LoadResult {
+  /** Server CPU time per completed request, in µs: unlike req/s, it holds up on a busy machine. */
+  cpuMicros: number;
+}
+
 interface Row {
   scenario: Scenario;
   connections: number;
-  gatehouse: LoadResult;
-  ceiling?: LoadResult;
+  gatehouse: Measured;
+  ceiling?: Measured;
   rssMiB: number;
+}
+
+async function measure(scenario: Scenario, target: Target, connections: number): Promise<Measured> {
+  const before = cpuSeconds(target.server.pid);
+  const result = await scenario.run(target, connections, seconds);
+  return { ...result, cpuMicros: ((cpuSeconds(target.server.pid) - before) * 1e6) / Math.max(1, result.total) };
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -65,9 +77,9 @@ async function runGroup(jwt: boolean, cores: Cores | undefined, rows: Row[], sta
     for (const scenario of scenarios) {
       for (const connections of connectionLevels) {
         const peak = watchPeakRss(gatehouse.server.pid);
-        const ours = await scenario.run(gatehouse, connections, seconds);
+        const ours = await measure(scenario, gatehouse, connections);
         const rssMiB = peak();
-        const theirs = scenario.ceiling ? await scenario.run(ceiling, connections, seconds) : undefined;
+        const theirs = scenario.ceiling ? await measure(scenario, ceiling, connections) : undefined;
         rows.push({ scenario, connections, gatehouse: ours, ceiling: theirs, rssMiB });
         process.stderr.write(`  ${scenario.name} x${connections}: ${fmt(ours.rps)} req/s vs ${theirs ? fmt(theirs.rps) : 'n/a'}\n`);
       }
@@ -78,11 +90,11 @@ async function runGroup(jwt: boolean, cores: Cores | undefined, rows: Row[], sta
 }
 
 function printTable(rows: Row[]): void {
-  console.log('| scenario | conns | Gatehouse req/s | p50 ms | p99 ms | errors | RSS MiB | ceiling req/s | p50 ms | p99 ms | errors | ratio |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| scenario | conns | Gatehouse req/s | p50 ms | p99 ms | errors | CPU µs/req | RSS MiB | ceiling req/s | p50 ms | p99 ms | errors | CPU µs/req | ratio |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const { scenario, connections, gatehouse: g, ceiling: c, rssMiB } of rows) {
     const ratio = c ? `${fmt((g.rps / c.rps) * 100)}%` : 'n/a';
-    console.log(`| ${scenario.label} | ${connections} | ${fmt(g.rps)} | ${fmt(g.p50, 1)} | ${fmt(g.p99, 1)} | ${g.errors} | ${fmt(rssMiB)} | ${c ? fmt(c.rps) : 'n/a'} | ${c ? fmt(c.p50, 1) : ''} | ${c ? fmt(c.p99, 1) : ''} | ${c ? c.errors : ''} | ${ratio} |`);
+    console.log(`| ${scenario.label} | ${connections} | ${fmt(g.rps)} | ${fmt(g.p50, 1)} | ${fmt(g.p99, 1)} | ${g.errors} | ${fmt(g.cpuMicros)} | ${fmt(rssMiB)} | ${c ? fmt(c.rps) : 'n/a'} | ${c ? fmt(c.p50, 1) : ''} | ${c ? fmt(c.p99, 1) : ''} | ${c ? c.errors : ''} | ${c ? fmt(c.cpuMicros) : ''} | ${ratio} |`);
   }
 }
 
