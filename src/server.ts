@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from './config/env.js';
 import { applyMigrations } from './persistence/migrations.js';
 import { migrationStatus } from './persistence/migration-status.js';
-import { openDatabase, type Database } from './persistence/prisma-client.js';
+import { openDatabase, openDatabaseWithConnection, type Database } from './persistence/prisma-client.js';
+import { createHotStore } from './persistence/hot-path/create-hot-store.js';
 import { providerOf } from './persistence/database-provider.js';
 import { createAdapterFactory } from './persistence/oidc-adapter.js';
 import { startSweeper } from './persistence/sweeper.js';
@@ -13,6 +14,7 @@ import { loadCookieKeys } from './keys/cookie-keys.js';
 import { loadDpopNonceSecret } from './keys/dpop-nonce-secret.js';
 import { signingAlgorithms } from './keys/signing-algorithms.js';
 import { Resources } from './resources/resources.js';
+import { StoredResourceCatalog } from './resources/stored-resource-catalog.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { Users } from './accounts/users.js';
 import { createFindAccount } from './accounts/find-account.js';
@@ -79,7 +81,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   await prepareSchema(config, log);
   const metrics = new Metrics();
   let connectionLostLogged = 0;
-  const db = timeQueries(await openDatabase(config.databaseUrl, {
+  const opened = await openDatabaseWithConnection(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     // Idle connections die with the database; the pool replaces them when it is back. Log at most every 10 s.
     onConnectionLost: (error) => {
@@ -87,28 +89,32 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       connectionLostLogged = Date.now();
       log.error({ err: error }, 'database connection lost');
     },
-  }), metrics);
+  });
+  const db = timeQueries(opened.db, metrics);
+  const store = createHotStore(opened.connection, (model, operation) => metrics.queryDuration.startTimer({ model, operation }));
   const readiness = new Readiness(db, config.databaseUrl);
 
   const users = new Users(db, new PasswordHasher(config.argon2));
   const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
-  const resources = new Resources(db);
-  const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await resources.longestTtl()), new Date(), config.keyEncryptionSecret);
+  const resources = new StoredResourceCatalog(store);
+  const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await new Resources(db).longestTtl()), new Date(), config.keyEncryptionSecret);
   const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
   const provider = createProvider(db, {
     config,
     log,
-    adapter: createAdapterFactory(db),
-    findAccount: createFindAccount(users),
+    adapter: createAdapterFactory(db, store),
+    findAccount: createFindAccount(store),
     jwks,
     cookieKeys,
     resources,
     signingAlgs: signingAlgorithms(jwks),
     dpopNonceSecret: await loadDpopNonceSecret(db),
     audit,
+    store,
     onSlowDown: () => metrics.rateLimitHits.inc({ limiter: 'device_poll' }),
   });
-  wireProviderEvents(provider, audit, new UsageMeter(db), (error) => log.error({ err: error }, 'usage metering failed'));
+  const usage = new UsageMeter(db, (error) => log.error({ err: error }, 'usage metering failed'));
+  wireProviderEvents(provider, audit, usage);
   observeProviderEvents(provider, log, metrics);
   readiness.keysLoaded();
   // Logged by observeProviderEvents; here the request only learns to answer 503 when the database is gone.
@@ -148,6 +154,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const cut = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
       if (cut) log.error(`cut ${cut} connection(s) still busy after ${config.shutdownTimeoutSeconds}s`);
       await stopSweeper();
+      await usage.close();
       await db.$disconnect();
     },
   };

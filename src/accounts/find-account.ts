@@ -1,10 +1,10 @@
 // oidc-provider's findAccount: maps our users to the claims released for the granted scopes.
 import type { FindAccount } from 'oidc-provider';
-import type { Users } from './users.js';
+import type { HotStore } from '../persistence/hot-path/hot-store.js';
 
-export function createFindAccount(users: Users): FindAccount {
+export function createFindAccount(store: HotStore): FindAccount {
   return async (_ctx, sub) => {
-    const user = await users.findById(sub);
+    const user = await store.findUser(sub);
     if (!user) return undefined;
     return {
       accountId: user.id,

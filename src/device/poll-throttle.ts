@@ -4,33 +4,26 @@
 // It also advertises the interval in the device authorization response.
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { Database } from '../persistence/prisma-client.js';
+import type { HotStore } from '../persistence/hot-path/hot-store.js';
 import { hashId } from '../persistence/sealing.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const SLOW_DOWN_STEP_SECONDS = 5;
 
 /** Records one poll and says whether it came before the device's current interval had passed. */
-export async function recordPoll(db: Database, deviceCode: string, baseInterval: number, ttlSeconds: number, now = new Date()): Promise<boolean> {
+export async function recordPoll(store: HotStore, deviceCode: string, baseInterval: number, ttlSeconds: number, now = Date.now()): Promise<boolean> {
   const idHash = hashId(deviceCode);
-  const previous = await db.devicePoll.findUnique({ where: { idHash } });
+  const previous = await store.findDevicePoll(idHash);
   if (!previous) {
-    await db.devicePoll.upsert({
-      where: { idHash },
-      create: { idHash, lastPolledAt: now, interval: baseInterval, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) },
-      update: { lastPolledAt: now },
-    });
+    await store.insertDevicePoll(idHash, now, baseInterval, now + ttlSeconds * 1000);
     return false;
   }
-  const tooSoon = now.getTime() - previous.lastPolledAt.getTime() < previous.interval * 1000;
-  await db.devicePoll.update({
-    where: { idHash },
-    data: { lastPolledAt: now, interval: tooSoon ? previous.interval + SLOW_DOWN_STEP_SECONDS : previous.interval },
-  });
+  const tooSoon = now - previous.lastPolledAt < previous.interval * 1000;
+  await store.updateDevicePoll(idHash, now, tooSoon ? previous.interval + SLOW_DOWN_STEP_SECONDS : previous.interval);
   return tooSoon;
 }
 
-export function devicePollThrottle(db: Database, interval: number, deviceCodeTtl: number, onSlowDown: () => void = () => {}): Middleware {
+export function devicePollThrottle(store: HotStore, interval: number, deviceCodeTtl: number, onSlowDown: () => void = () => {}): Middleware {
   return async (koaCtx, next) => {
     await next();
     const ctx = koaCtx as unknown as KoaContextWithOIDC;
@@ -42,7 +35,7 @@ export function devicePollThrottle(db: Database, interval: number, deviceCodeTtl
     if (route !== 'token' || ctx.oidc?.params?.grant_type !== DEVICE_CODE_GRANT) return;
     const deviceCode = ctx.oidc.params.device_code;
     if (typeof deviceCode !== 'string' || deviceCode === '') return;
-    const tooSoon = await recordPoll(db, deviceCode, interval, deviceCodeTtl);
+    const tooSoon = await recordPoll(store, deviceCode, interval, deviceCodeTtl);
     const body = ctx.body as { error?: string } | undefined;
     if (tooSoon && body?.error === 'authorization_pending') {
       onSlowDown();

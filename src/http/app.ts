@@ -9,7 +9,7 @@ import { bodyLimit } from './body-limit.js';
 import { stylesheet } from './assets.js';
 import { prefillDeviceCode } from '../device/prefill.js';
 import { authorizationServerMetadata } from './authorization-server-metadata.js';
-import type { Resources } from '../resources/resources.js';
+import type { ResourceCatalog } from '../resources/resources.js';
 import type { Logger } from '../logging/logger.js';
 import { requestLog } from '../logging/request-log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -24,7 +24,7 @@ export interface AppParts {
   readiness: Readiness;
   trustProxy: boolean;
   log: Logger;
-  resources: Resources;
+  resources: ResourceCatalog;
   metrics: Metrics;
   /** Bearer token a scraper must present at /metrics; undefined turns the endpoint off. */
   metricsToken: string | undefined;

@@ -3,12 +3,12 @@
 // RFC 8414 one with the same issuer, so both paths answer with the same document, which also lists
 // the scopes of the stored APIs (they change at run time, so oidc-provider cannot know them).
 import type { Context, Next } from 'koa';
-import type { Resources } from '../resources/resources.js';
+import type { ResourceCatalog } from '../resources/resources.js';
 
 const RFC8414_PATH = '/.well-known/oauth-authorization-server';
 const OIDC_PATH = '/.well-known/openid-configuration';
 
-export function authorizationServerMetadata(resources: Resources) {
+export function authorizationServerMetadata(resources: ResourceCatalog) {
   return async function serveMetadata(ctx: Context, next: Next): Promise<void> {
     if (ctx.path === RFC8414_PATH && (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS')) {
       ctx.path = OIDC_PATH;

@@ -55,7 +55,7 @@ export class Metrics {
 
   readonly queryDuration = new Histogram({
     name: 'gatehouse_db_query_duration_seconds',
-    help: 'Database query latency through Prisma, by model and operation',
+    help: 'Database query latency (Prisma queries and hot-path statements), by model (table) and operation',
     labelNames: ['model', 'operation'] as const,
     buckets: QUERY_BUCKETS,
     registers: [this.registry],

@@ -4,6 +4,7 @@
 import Provider from 'oidc-provider';
 import type { Config } from '../config/env.js';
 import type { Database } from '../persistence/prisma-client.js';
+import type { HotStore } from '../persistence/hot-path/hot-store.js';
 import { devicePollThrottle } from '../device/poll-throttle.js';
 import { buildConfiguration, type ProviderDependencies } from './configuration.js';
 import { clientSecretMatches } from './client-secrets.js';
@@ -21,7 +22,7 @@ export interface ProviderHooks {
   onSlowDown?: () => void;
 }
 
-export function createProvider(db: Database, deps: ProviderDependencies & ProviderHooks & { config: Config; log: Logger; audit: AuditLog }): Provider {
+export function createProvider(db: Database, deps: ProviderDependencies & ProviderHooks & { config: Config; log: Logger; audit: AuditLog; store: HotStore }): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
 
   // Stored clients carry a SHA-256 of their secret in `client_secret`; compare against that.
@@ -43,7 +44,7 @@ export function createProvider(db: Database, deps: ProviderDependencies & Provid
   if (!deps.config.rateLimits.disabled) provider.use(clientRateLimits(db, deps.config.rateLimits, deps.audit));
 
   provider.use(unsavedSessionGuard);
-  provider.use(devicePollThrottle(db, deps.config.devicePollInterval, deps.config.ttl.deviceCode, deps.onSlowDown));
+  provider.use(devicePollThrottle(deps.store, deps.config.devicePollInterval, deps.config.ttl.deviceCode, deps.onSlowDown));
   provider.use(registrationGuard({
     limiter: registrationRateLimiter(db, deps.config.registrationRateLimit),
     policy: async () => ({ apiScopes: await deps.resources.allScopes() }),

@@ -3,6 +3,8 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { ensureDatabaseFolder, sqliteFilePath } from './database-url.js';
 import { providerOf } from './database-provider.js';
 
@@ -18,12 +20,38 @@ export interface AdapterOptions {
   onConnectionLost?: (error: Error) => void;
 }
 
-function sqliteAdapter(databaseUrl: string): PrismaBetterSqlite3 {
+/** Where the driver connection Prisma opens is handed over, for statements that bypass its query layer. */
+export interface ConnectionListener {
+  onSqliteConnection?: (database: BetterSqlite3.Database) => void;
+}
+
+/** The better-sqlite3 handle adapter-better-sqlite3 keeps as its `client`. */
+function sqliteHandleOf(adapter: object): BetterSqlite3.Database {
+  const handle = (adapter as { client?: unknown }).client;
+  if (!handle || typeof (handle as { prepare?: unknown }).prepare !== 'function') {
+    throw new Error('adapter-better-sqlite3 no longer exposes its connection; the hot-path statements need it');
+  }
+  return handle as BetterSqlite3.Database;
+}
+
+function sqliteAdapter(databaseUrl: string, listener: ConnectionListener = {}): SqlMigrationAwareDriverAdapterFactory {
   ensureDatabaseFolder(databaseUrl);
-  return new PrismaBetterSqlite3(
+  const factory = new PrismaBetterSqlite3(
     { url: sqliteFilePath(databaseUrl), timeout: BUSY_TIMEOUT_MS },
     { timestampFormat: 'unixepoch-ms' },
   );
+  if (!listener.onSqliteConnection) return factory;
+  const onConnection = listener.onSqliteConnection;
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = await factory.connect();
+      onConnection(sqliteHandleOf(adapter));
+      return adapter;
+    },
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
 }
 
 /**
@@ -40,19 +68,26 @@ function withoutShadowDatabase(factory: PrismaPg): SqlMigrationAwareDriverAdapte
   };
 }
 
-export function postgresAdapter(databaseUrl: string, options: AdapterOptions = {}): SqlMigrationAwareDriverAdapterFactory {
-  return withoutShadowDatabase(new PrismaPg(
-    {
-      connectionString: databaseUrl,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // Detects a database that vanished without closing the socket (host down, network cut).
-      keepAlive: true,
-    },
-    { onPoolError: options.onConnectionLost ?? (() => {}), onConnectionError: options.onConnectionLost ?? (() => {}) },
-  ));
+/** The connection pool for a PostgreSQL URL; Prisma's adapter and the hot-path statements share it. */
+export function postgresPool(databaseUrl: string, options: AdapterOptions = {}): pg.Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Detects a database that vanished without closing the socket (host down, network cut).
+    keepAlive: true,
+  });
 }
 
-export function createDriverAdapter(databaseUrl: string, options: AdapterOptions = {}): SqlMigrationAwareDriverAdapterFactory {
-  return providerOf(databaseUrl) === 'sqlite' ? sqliteAdapter(databaseUrl) : postgresAdapter(databaseUrl, options);
+/** Prisma's adapter on `pool`; disconnecting the Prisma client ends the pool. */
+export function postgresAdapter(databaseUrl: string, options: AdapterOptions = {}, pool = postgresPool(databaseUrl, options)): SqlMigrationAwareDriverAdapterFactory {
+  return withoutShadowDatabase(new PrismaPg(pool, {
+    disposeExternalPool: true,
+    onPoolError: options.onConnectionLost ?? (() => {}),
+    onConnectionError: options.onConnectionLost ?? (() => {}),
+  }));
+}
+
+export function createDriverAdapter(databaseUrl: string, options: AdapterOptions = {}, listener: ConnectionListener = {}): SqlMigrationAwareDriverAdapterFactory {
+  return providerOf(databaseUrl) === 'sqlite' ? sqliteAdapter(databaseUrl, listener) : postgresAdapter(databaseUrl, options);
 }

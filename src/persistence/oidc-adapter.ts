@@ -1,32 +1,29 @@
-// oidc-provider's storage adapter on Prisma. Clients and grants are stored in clear (their ids are
-// not bearer credentials); every token-like model is stored under a hash of its id with its payload
-// sealed by that id, so a copy of the database hands out no working token, code or session id.
-// Only portable Prisma queries are used: the same code runs on SQLite and PostgreSQL.
+// oidc-provider's storage adapter. Clients and grants are stored in clear (their ids are not bearer
+// credentials); every token-like model is stored under a hash of its id with its payload sealed by
+// that id, so a copy of the database hands out no working token, code or session id. Every request
+// reads and writes these rows, so they go through the prepared hot-path statements (hot-path/); the
+// rare client writes of dynamic registration go through Prisma like every other repository.
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
+import type { HotStore, SecondaryColumn, StoredPayload } from './hot-path/hot-store.js';
 import { hashId, seal, unseal } from './sealing.js';
 import { retentionCutoff } from './retention.js';
 import { hashClientSecret, isHashedSecret } from '../oidc/client-secrets.js';
 import { Clients } from '../clients/clients.js';
 
 /** When a row stops being served; oidc-provider passes no expiresIn for rows that never expire. */
-function expiresAtFor(expiresIn: number | undefined): Date | null {
-  return typeof expiresIn === 'number' ? new Date(Date.now() + expiresIn * 1000) : null;
+function expiresAtFor(expiresIn: number | undefined): number | null {
+  return typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : null;
 }
 
 /** Rows stay visible a while past expiry: oidc-provider itself refuses expired ones, precisely. */
-function isLive(expiresAt: Date | null): boolean {
-  return expiresAt === null || expiresAt >= retentionCutoff();
-}
-
-/** Prisma filter for rows still within retention, for lookups that may match several rows. */
-function liveFilter() {
-  return { OR: [{ expiresAt: null }, { expiresAt: { gte: retentionCutoff() } }] };
+function isLive(row: StoredPayload): boolean {
+  return row.expiresAt === null || row.expiresAt >= retentionCutoff().getTime();
 }
 
 /** oidc-provider reads `consumed` as a truthy marker; epoch seconds as its memory adapter does. */
-function withConsumed(payload: AdapterPayload, consumedAt: Date | null): AdapterPayload {
-  return consumedAt ? { ...payload, consumed: Math.floor(consumedAt.getTime() / 1000) } : payload;
+function withConsumed(payload: AdapterPayload, consumedAt: number | null): AdapterPayload {
+  return consumedAt === null ? payload : { ...payload, consumed: Math.floor(consumedAt / 1000) };
 }
 
 function requiredString(payload: AdapterPayload, key: 'accountId' | 'clientId', model: string): string {
@@ -37,7 +34,7 @@ function requiredString(payload: AdapterPayload, key: 'accountId' | 'clientId', 
 
 /** Lookups by user code or uid only exist for models that carry them; the rest find nothing. */
 abstract class BaseAdapter implements Adapter {
-  constructor(protected readonly db: Database, protected readonly name: string) {}
+  constructor(protected readonly store: HotStore, protected readonly name: string) {}
 
   abstract upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void>;
   abstract find(id: string): Promise<AdapterPayload | undefined>;
@@ -64,6 +61,10 @@ abstract class BaseAdapter implements Adapter {
  * stored, which is what the provider's secret comparison expects (see create-provider.ts).
  */
 class ClientAdapter extends BaseAdapter {
+  constructor(store: HotStore, name: string, private readonly db: Database) {
+    super(store, name);
+  }
+
   async upsert(id: string, payload: AdapterPayload): Promise<void> {
     const secret = typeof payload.client_secret === 'string' ? payload.client_secret : undefined;
     const secretHash = secret === undefined ? null : isHashedSecret(secret) ? secret : hashClientSecret(secret);
@@ -73,8 +74,8 @@ class ClientAdapter extends BaseAdapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.client.findUnique({ where: { id } });
-    return row ? (JSON.parse(row.metadata) as AdapterPayload) : undefined;
+    const metadata = await this.store.findClientMetadata(id);
+    return metadata === undefined ? undefined : (JSON.parse(metadata) as AdapterPayload);
   }
 
   // A client deleting itself (RFC 7592) loses its grants and tokens, as with `gatehouse client delete`.
@@ -89,22 +90,22 @@ class ClientAdapter extends BaseAdapter {
 /** Grants in clear, with account and client as columns so they can be listed and revoked per user. */
 class GrantAdapter extends BaseAdapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const data = {
+    await this.store.upsertGrant({
+      id,
       accountId: requiredString(payload, 'accountId', this.name),
       clientId: requiredString(payload, 'clientId', this.name),
       payload: JSON.stringify(payload),
       expiresAt: expiresAtFor(expiresIn),
-    };
-    await this.db.grant.upsert({ where: { id }, create: { id, ...data }, update: data });
+    }, Date.now());
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.grant.findUnique({ where: { id } });
-    return row && isLive(row.expiresAt) ? (JSON.parse(row.payload) as AdapterPayload) : undefined;
+    const row = await this.store.findGrant(id);
+    return row && isLive(row) ? (JSON.parse(row.payload) as AdapterPayload) : undefined;
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.grant.deleteMany({ where: { id } });
+    await this.store.deleteGrant(id);
   }
 
   // A grant's id is its grantId; oidc-provider itself uses destroy for this.
@@ -116,34 +117,32 @@ class GrantAdapter extends BaseAdapter {
 /** Refresh tokens have their own table so they can be listed and revoked per account or client. */
 class RefreshTokenAdapter extends BaseAdapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const idHash = hashId(id);
-    const data = {
+    await this.store.upsertRefreshToken({
+      idHash: hashId(id),
       grantId: payload.grantId ?? null,
       accountId: payload.accountId ?? null,
       clientId: payload.clientId ?? null,
       payload: seal(id, this.name, JSON.stringify(payload)),
       expiresAt: expiresAtFor(expiresIn),
-    };
-    // consumedAt is left alone on update: a re-save must never make a used token usable again.
-    await this.db.refreshToken.upsert({ where: { idHash }, create: { idHash, ...data }, update: data });
+    }, Date.now());
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.refreshToken.findUnique({ where: { idHash: hashId(id) } });
-    if (!row || !isLive(row.expiresAt)) return undefined;
+    const row = await this.store.findRefreshToken(hashId(id));
+    if (!row || !isLive(row)) return undefined;
     return withConsumed(JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload, row.consumedAt);
   }
 
   override async consume(id: string): Promise<void> {
-    await this.db.refreshToken.updateMany({ where: { idHash: hashId(id) }, data: { consumedAt: new Date() } });
+    await this.store.consumeRefreshToken(hashId(id), Date.now());
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.refreshToken.deleteMany({ where: { idHash: hashId(id) } });
+    await this.store.deleteRefreshToken(hashId(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.refreshToken.deleteMany({ where: { grantId } });
+    await this.store.deleteRefreshTokensOfGrant(grantId);
   }
 }
 
@@ -160,90 +159,71 @@ function secondaryLookup(name: string, id: string, payload: AdapterPayload) {
   return { userCodeHash: null, uidHash: null, sealedId: null };
 }
 
-type PayloadRow = { payload: string; consumedAt: Date | null };
-
 /** Sessions, interactions, codes, access tokens, device codes and every other model. */
 class PayloadAdapter extends BaseAdapter {
-  private key(id: string) {
-    return { model_idHash: { model: this.name, idHash: hashId(id) } };
-  }
-
-  private open(id: string, row: PayloadRow): AdapterPayload {
+  private open(id: string, row: StoredPayload): AdapterPayload {
     return withConsumed(JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload, row.consumedAt);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const data = {
+    await this.store.upsertPayload({
+      model: this.name,
+      idHash: hashId(id),
       grantId: payload.grantId ?? null,
       clientId: payload.clientId ?? null,
       ...secondaryLookup(this.name, id, payload),
       payload: seal(id, this.name, JSON.stringify(payload)),
       expiresAt: expiresAtFor(expiresIn),
-    };
-    // consumedAt is left alone on update: a re-save must never make a used code usable again.
-    await this.db.oidcPayload.upsert({
-      where: this.key(id),
-      create: { model: this.name, idHash: hashId(id), ...data },
-      update: data,
-    });
+    }, Date.now());
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.oidcPayload.findUnique({ where: this.key(id) });
-    return row && isLive(row.expiresAt) ? this.open(id, row) : undefined;
+    const row = await this.store.findPayload(this.name, hashId(id));
+    return row && isLive(row) ? this.open(id, row) : undefined;
   }
 
   // oidc-provider passes the user code normalised (upper case, separators removed), which is also
   // how it stores payload.userCode, so both sides hash the same string.
   override async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findBySecondary(userCode, { userCodeHash: hashId(userCode) });
+    return this.findBySecondary(userCode, 'userCodeHash');
   }
 
   override async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findBySecondary(uid, { uidHash: hashId(uid) });
+    return this.findBySecondary(uid, 'uidHash');
   }
 
   // Newest live row first: a stale row for the same value must not shadow the current one.
-  private async findBySecondary(
-    value: string,
-    where: { userCodeHash: string } | { uidHash: string },
-  ): Promise<AdapterPayload | undefined> {
-    const row = await this.db.oidcPayload.findFirst({
-      where: { model: this.name, ...where, ...liveFilter() },
-      orderBy: { createdAt: 'desc' },
-    });
+  private async findBySecondary(value: string, column: SecondaryColumn): Promise<AdapterPayload | undefined> {
+    const row = await this.store.findPayloadBy(this.name, column, hashId(value), retentionCutoff().getTime());
     if (!row?.sealedId) return undefined;
     return this.open(unseal(value, this.name, row.sealedId), row);
   }
 
   override async consume(id: string): Promise<void> {
-    await this.db.oidcPayload.updateMany({
-      where: { model: this.name, idHash: hashId(id) },
-      data: { consumedAt: new Date() },
-    });
+    await this.store.consumePayload(this.name, hashId(id), Date.now());
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.oidcPayload.deleteMany({ where: { model: this.name, idHash: hashId(id) } });
+    await this.store.deletePayload(this.name, hashId(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.oidcPayload.deleteMany({ where: { model: this.name, grantId } });
+    await this.store.deletePayloadsOfGrant(this.name, grantId);
   }
 }
 
 /** The value for oidc-provider's `adapter` option: one adapter per model name. */
-export function createAdapterFactory(db: Database): AdapterFactory {
+export function createAdapterFactory(db: Database, store: HotStore): AdapterFactory {
   return (name: string): Adapter => {
     switch (name) {
       case 'Client':
-        return new ClientAdapter(db, name);
+        return new ClientAdapter(store, name, db);
       case 'Grant':
-        return new GrantAdapter(db, name);
+        return new GrantAdapter(store, name);
       case 'RefreshToken':
-        return new RefreshTokenAdapter(db, name);
+        return new RefreshTokenAdapter(store, name);
       default:
-        return new PayloadAdapter(db, name);
+        return new PayloadAdapter(store, name);
     }
   };
 }

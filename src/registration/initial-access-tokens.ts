@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../persistence/prisma-client.js';
-import { createAdapterFactory } from '../persistence/oidc-adapter.js';
 import { hashId, seal, unseal } from '../persistence/sealing.js';
 
 const MODEL = 'InitialAccessToken';
@@ -22,7 +21,10 @@ export async function createInitialAccessToken(db: Database, expiresIn: number, 
   const token = randomBytes(32).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
   const payload: IatPayload = { iat, exp: iat + expiresIn, jti: token, kind: MODEL, ...(uses === undefined ? {} : { uses_left: uses }) };
-  await createAdapterFactory(db)(MODEL).upsert(token, payload, expiresIn);
+  // The row oidc-provider's adapter would write for it (oidc-adapter.ts), made by the CLI directly.
+  await db.oidcPayload.create({
+    data: { model: MODEL, idHash: hashId(token), payload: seal(token, MODEL, JSON.stringify(payload)), expiresAt: new Date((iat + expiresIn) * 1000) },
+  });
   return { token, expiresAt: new Date((iat + expiresIn) * 1000), uses };
 }
 

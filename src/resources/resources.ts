@@ -77,7 +77,7 @@ export function parseScopes(raw: string): string[] {
   return scopes;
 }
 
-function toResource(row: { identifier: string; scope: string; accessTokenFormat: string; accessTokenTtl: number | null; jwtAlg: string; createdAt: Date }): Resource {
+export function toResource(row: { identifier: string; scope: string; accessTokenFormat: string; accessTokenTtl: number | null; jwtAlg: string; createdAt: Date }): Resource {
   return {
     identifier: row.identifier,
     scopes: row.scope.split(' '),

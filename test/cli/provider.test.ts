@@ -10,7 +10,8 @@ import type Provider from 'oidc-provider';
 import { loadConfig } from '../../src/config/env.js';
 import { createProvider } from '../../src/oidc/create-provider.js';
 import { createAdapterFactory } from '../../src/persistence/oidc-adapter.js';
-import { openDatabase, type Database } from '../../src/persistence/prisma-client.js';
+import { openDatabaseWithConnection, type Database } from '../../src/persistence/prisma-client.js';
+import { createHotStore } from '../../src/persistence/hot-path/create-hot-store.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadSigningKeys } from '../../src/keys/signing-keys.js';
 import { loadDpopNonceSecret } from '../../src/keys/dpop-nonce-secret.js';
@@ -39,13 +40,15 @@ describe('clients created by the CLI load in oidc-provider', () => {
   before(async () => {
     cli = await createSandbox();
     await cli.json(['resource', 'create', '--identifier', 'https://reports.example.com', '--scope', 'reports:read reports:write']);
-    db = await openDatabase(cli.databaseUrl);
+    const opened = await openDatabaseWithConnection(cli.databaseUrl);
+    db = opened.db;
+    const store = createHotStore(opened.connection);
     const config = loadConfig(cli.env);
     const jwks = await loadSigningKeys(db, 3600);
     provider = createProvider(db, {
       config,
       log: createLogger('silent'),
-      adapter: createAdapterFactory(db),
+      adapter: createAdapterFactory(db, store),
       findAccount: async () => undefined,
       jwks,
       cookieKeys: ['a-cookie-key-that-is-long-enough-000'],
@@ -53,6 +56,7 @@ describe('clients created by the CLI load in oidc-provider', () => {
       signingAlgs: signingAlgorithms(jwks),
       dpopNonceSecret: await loadDpopNonceSecret(db),
       audit: new AuditLog(db),
+      store,
     });
   });
   after(async () => {

@@ -61,7 +61,7 @@ describe('oidc-provider Prisma adapter', () => {
 
   before(async () => {
     temp = await createTempDatabase();
-    adapter = createAdapterFactory(temp.db);
+    adapter = createAdapterFactory(temp.db, temp.store);
   });
   after(async () => temp?.close());
 

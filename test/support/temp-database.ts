@@ -4,13 +4,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '../../src/persistence/migrations.js';
-import { openDatabase, type Database } from '../../src/persistence/prisma-client.js';
+import { openDatabaseWithConnection, type Database } from '../../src/persistence/prisma-client.js';
+import { createHotStore } from '../../src/persistence/hot-path/create-hot-store.js';
+import type { HotStore } from '../../src/persistence/hot-path/hot-store.js';
 import { createTestDatabase } from './test-database.js';
 
 export type TempDatabase = {
   /** DATABASE_URL of the database, e.g. for opening a second client. */
   url: string;
   db: Database;
+  /** The hot-path statements on the same connection as `db`. */
+  store: HotStore;
   /** A temp folder of the test's own (holding the SQLite file and its WAL/SHM companions on SQLite). */
   dir: string;
   /** Disconnects and removes the folder and the database. */
@@ -26,10 +30,11 @@ export async function createTempDatabase(): Promise<TempDatabase> {
   };
   try {
     await applyMigrations(database.url);
-    const db = await openDatabase(database.url);
+    const { db, connection } = await openDatabaseWithConnection(database.url);
     return {
       url: database.url,
       db,
+      store: createHotStore(connection),
       dir,
       async close() {
         await db.$disconnect();

@@ -1,0 +1,198 @@
+// The hot-path statements on SQLite, prepared once on Prisma's own better-sqlite3 connection. Sharing
+// it matters: a second connection would wait synchronously (blocking the event loop) for a write
+// lock that Prisma, on this very event loop, could never release. DateTime columns hold epoch
+// milliseconds, the format the Prisma adapter is configured with (driver-adapter.ts).
+//
+// Writes are group-committed: those queued in one turn of the event loop run in one transaction, and
+// each caller's promise settles once it is committed. A commit costs more than the insert itself
+// (WAL frames, locks), so under load this does several requests' writes for the price of one.
+import type BetterSqlite3 from 'better-sqlite3';
+import type {
+  DevicePollRecord, GrantRecord, HotStore, PayloadRecord, RefreshTokenRecord, ResourceRecord, SecondaryColumn, StoredPayload, UserRecord,
+} from './hot-store.js';
+
+type Row = Record<string, unknown>;
+
+interface QueuedWrite {
+  statement: BetterSqlite3.Statement;
+  params: unknown[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const PAYLOAD_COLUMNS = '"payload", "expiresAt", "consumedAt"';
+
+export class SqliteHotStore implements HotStore {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private queued: QueuedWrite[] = [];
+  /** Runs a batch in one transaction (a savepoint inside one Prisma has open), keeping per-write errors apart. */
+  private readonly commitBatch: (batch: QueuedWrite[]) => unknown[];
+
+  constructor(private readonly database: BetterSqlite3.Database) {
+    this.commitBatch = database.transaction((batch: QueuedWrite[]) => batch.map(({ statement, params }) => {
+      // Some errors (busy, I/O, full disk) roll the whole transaction back; what follows must not
+      // then run outside it in autocommit, reported as failed but actually written.
+      if (!database.inTransaction) return new Error('the batch was rolled back by an earlier write error');
+      try {
+        statement.run(...params);
+        return undefined;
+      } catch (error) {
+        return error ?? new Error('statement failed');
+      }
+    }));
+  }
+
+  // Prisma's adapter turns safe integers on for the connection; these columns fit in a double.
+  private statement(sql: string): BetterSqlite3.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.database.prepare(sql);
+      if (prepared.reader) prepared.safeIntegers(false);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
+  private get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  private run(sql: string, ...params: unknown[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ statement: this.statement(sql), params, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queued;
+    this.queued = [];
+    let outcomes: unknown[];
+    try {
+      outcomes = this.commitBatch(batch);
+    } catch (error) {
+      // The commit itself failed (e.g. another process held the lock past the busy timeout): nothing was written.
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    batch.forEach((write, i) => (outcomes[i] === undefined ? write.resolve() : write.reject(outcomes[i])));
+  }
+
+  async findClientMetadata(id: string): Promise<string | undefined> {
+    return this.get<{ metadata: string }>('SELECT "metadata" FROM "Client" WHERE "id" = ?', id)?.metadata;
+  }
+
+  async upsertGrant(row: GrantRecord, now: number): Promise<void> {
+    await this.run(
+      `INSERT INTO "Grant" ("id", "accountId", "clientId", "payload", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT ("id") DO UPDATE SET "accountId" = excluded."accountId", "clientId" = excluded."clientId",
+         "payload" = excluded."payload", "expiresAt" = excluded."expiresAt"`,
+      row.id, row.accountId, row.clientId, row.payload, row.expiresAt, now,
+    );
+  }
+
+  async findGrant(id: string): Promise<StoredPayload | undefined> {
+    return this.get<StoredPayload>('SELECT "payload", "expiresAt", NULL AS "consumedAt" FROM "Grant" WHERE "id" = ?', id);
+  }
+
+  async deleteGrant(id: string): Promise<void> {
+    await this.run('DELETE FROM "Grant" WHERE "id" = ?', id);
+  }
+
+  async upsertRefreshToken(row: RefreshTokenRecord, now: number): Promise<void> {
+    await this.run(
+      `INSERT INTO "RefreshToken" ("idHash", "grantId", "accountId", "clientId", "payload", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT ("idHash") DO UPDATE SET "grantId" = excluded."grantId", "accountId" = excluded."accountId",
+         "clientId" = excluded."clientId", "payload" = excluded."payload", "expiresAt" = excluded."expiresAt"`,
+      row.idHash, row.grantId, row.accountId, row.clientId, row.payload, row.expiresAt, now,
+    );
+  }
+
+  async findRefreshToken(idHash: string): Promise<StoredPayload | undefined> {
+    return this.get<StoredPayload>(`SELECT ${PAYLOAD_COLUMNS} FROM "RefreshToken" WHERE "idHash" = ?`, idHash);
+  }
+
+  async consumeRefreshToken(idHash: string, at: number): Promise<void> {
+    await this.run('UPDATE "RefreshToken" SET "consumedAt" = ? WHERE "idHash" = ?', at, idHash);
+  }
+
+  async deleteRefreshToken(idHash: string): Promise<void> {
+    await this.run('DELETE FROM "RefreshToken" WHERE "idHash" = ?', idHash);
+  }
+
+  async deleteRefreshTokensOfGrant(grantId: string): Promise<void> {
+    await this.run('DELETE FROM "RefreshToken" WHERE "grantId" = ?', grantId);
+  }
+
+  async upsertPayload(row: PayloadRecord, now: number): Promise<void> {
+    await this.run(
+      `INSERT INTO "OidcPayload" ("model", "idHash", "grantId", "clientId", "userCodeHash", "uidHash", "sealedId", "payload", "expiresAt", "createdAt")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT ("model", "idHash") DO UPDATE SET "grantId" = excluded."grantId", "clientId" = excluded."clientId",
+         "userCodeHash" = excluded."userCodeHash", "uidHash" = excluded."uidHash", "sealedId" = excluded."sealedId",
+         "payload" = excluded."payload", "expiresAt" = excluded."expiresAt"`,
+      row.model, row.idHash, row.grantId, row.clientId, row.userCodeHash, row.uidHash, row.sealedId, row.payload, row.expiresAt, now,
+    );
+  }
+
+  async findPayload(model: string, idHash: string): Promise<StoredPayload | undefined> {
+    return this.get<StoredPayload>(`SELECT ${PAYLOAD_COLUMNS} FROM "OidcPayload" WHERE "model" = ? AND "idHash" = ?`, model, idHash);
+  }
+
+  async findPayloadBy(model: string, column: SecondaryColumn, hash: string, liveAfter: number): Promise<(StoredPayload & { sealedId: string | null }) | undefined> {
+    const where = column === 'userCodeHash' ? '"userCodeHash" = ?' : '"uidHash" = ?';
+    return this.get(
+      `SELECT ${PAYLOAD_COLUMNS}, "sealedId" FROM "OidcPayload"
+       WHERE "model" = ? AND ${where} AND ("expiresAt" IS NULL OR "expiresAt" >= ?)
+       ORDER BY "createdAt" DESC LIMIT 1`,
+      model, hash, liveAfter,
+    );
+  }
+
+  async consumePayload(model: string, idHash: string, at: number): Promise<void> {
+    await this.run('UPDATE "OidcPayload" SET "consumedAt" = ? WHERE "model" = ? AND "idHash" = ?', at, model, idHash);
+  }
+
+  async deletePayload(model: string, idHash: string): Promise<void> {
+    await this.run('DELETE FROM "OidcPayload" WHERE "model" = ? AND "idHash" = ?', model, idHash);
+  }
+
+  async deletePayloadsOfGrant(model: string, grantId: string): Promise<void> {
+    await this.run('DELETE FROM "OidcPayload" WHERE "model" = ? AND "grantId" = ?', model, grantId);
+  }
+
+  async listResources(): Promise<ResourceRecord[]> {
+    return this.statement(
+      'SELECT "identifier", "scope", "accessTokenFormat", "accessTokenTtl", "jwtAlg", "createdAt" FROM "ResourceServer" ORDER BY "createdAt", "identifier"',
+    ).all() as ResourceRecord[];
+  }
+
+  async findResource(identifier: string): Promise<ResourceRecord | undefined> {
+    return this.get<ResourceRecord>(
+      'SELECT "identifier", "scope", "accessTokenFormat", "accessTokenTtl", "jwtAlg", "createdAt" FROM "ResourceServer" WHERE "identifier" = ?',
+      identifier,
+    );
+  }
+
+  async findDevicePoll(idHash: string): Promise<DevicePollRecord | undefined> {
+    return this.get<DevicePollRecord>('SELECT "lastPolledAt", "interval" FROM "DevicePoll" WHERE "idHash" = ?', idHash);
+  }
+
+  async insertDevicePoll(idHash: string, polledAt: number, interval: number, expiresAt: number): Promise<void> {
+    await this.run(
+      `INSERT INTO "DevicePoll" ("idHash", "lastPolledAt", "interval", "expiresAt") VALUES (?, ?, ?, ?)
+       ON CONFLICT ("idHash") DO UPDATE SET "lastPolledAt" = excluded."lastPolledAt"`,
+      idHash, polledAt, interval, expiresAt,
+    );
+  }
+
+  async updateDevicePoll(idHash: string, polledAt: number, interval: number): Promise<void> {
+    await this.run('UPDATE "DevicePoll" SET "lastPolledAt" = ?, "interval" = ? WHERE "idHash" = ?', polledAt, interval, idHash);
+  }
+
+  async findUser(id: string): Promise<UserRecord | undefined> {
+    const row = this.get<Row>('SELECT "id", "email", "emailVerified", "name" FROM "User" WHERE "id" = ?', id);
+    if (!row) return undefined;
+    return { id: String(row.id), email: String(row.email), emailVerified: Boolean(row.emailVerified), name: row.name === null ? null : String(row.name) };
+  }
+}
