@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { createAdapterFactory } from '../../src/persistence/oidc-adapter.js';
-import { hashId, seal, unseal } from '../../src/persistence/sealing.js';
+import { deriveKey, hashId, seal, unseal } from '../../src/persistence/sealing.js';
+import { hkdfSync } from 'node:crypto';
 import { EXPIRED_ROW_RETENTION_MS } from '../../src/persistence/retention.js';
 import { sqliteFilePath } from '../../src/persistence/database-url.js';
 import { createTempDatabase, type TempDatabase } from '../support/temp-database.js';
@@ -28,6 +29,13 @@ function tokenPayload(kind: string, id: string, extra: Partial<AdapterPayload> =
 describe('sealing', () => {
   it('hashes ids to base64url SHA-256', () => {
     assert.equal(hashId('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  });
+
+  it('derives the HKDF-SHA-256 key that rows sealed so far were sealed with', () => {
+    for (const [secret, context] of [['abc', 'AccessToken'], [newId(), 'RefreshToken'], ['\u00e9\u{1F511}', '']]) {
+      const expected = Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.from('Gatehouse sealed payload v1', 'utf8'), Buffer.from(context, 'utf8'), 32));
+      assert.deepEqual(deriveKey(secret, context), expected);
+    }
   });
 
   it('round-trips and uses a fresh IV each time', () => {
