@@ -120,7 +120,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Logged by observeProviderEvents; here the request only learns to answer 503 when the database is gone.
   provider.on('server_error', (ctx, error) => markUnavailable(ctx, error));
 
-  const throttle = new LoginThrottle(db, config.loginThrottle);
+  const throttle = new LoginThrottle(store, config.loginThrottle);
   const pages = createInteractionRouter({
     provider,
     users,

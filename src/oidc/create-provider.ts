@@ -41,7 +41,7 @@ export function createProvider(db: Database, deps: ProviderDependencies & Provid
     return clientSecretMatches(row.previousSecretHash, actual, pepper);
   };
 
-  if (!deps.config.rateLimits.disabled) provider.use(clientRateLimits(db, deps.config.rateLimits, deps.audit));
+  if (!deps.config.rateLimits.disabled) provider.use(clientRateLimits(deps.store, deps.config.rateLimits, deps.audit));
 
   provider.use(unsavedSessionGuard);
   provider.use(devicePollThrottle(deps.store, deps.config.devicePollInterval, deps.config.ttl.deviceCode, deps.onSlowDown));

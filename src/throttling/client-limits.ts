@@ -10,17 +10,15 @@
 import type { Context, Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimitSettings } from '../config/env.js';
-import type { Database } from '../persistence/prisma-client.js';
+import type { HotStore } from '../persistence/hot-path/hot-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { requestOrigin } from '../audit/request-context.js';
 import { utcDay } from '../usage/usage-meter.js';
-import { databaseLimiter, retryAfterSeconds } from './store.js';
+import { DatabaseCounter, retryAfterSeconds } from './store.js';
 import { BodyTooLarge, PROVIDER_BODY_LIMIT_BYTES, readProviderBody } from '../http/provider-body.js';
 
 export const LIMITED_PATHS: ReadonlySet<string> = new Set(['/token', '/device/auth', '/token/introspection']);
 
-/** Counters are compared with each client's own limit, so the limiter itself never refuses. */
-const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
 function clientIdFromBasic(header: string | undefined): string | undefined {
   const match = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? '');
@@ -47,10 +45,11 @@ function secondsToUtcMidnight(now: Date): number {
   return retryAfterSeconds(midnight - now.getTime());
 }
 
-export function clientRateLimits(db: Database, settings: RateLimitSettings, audit: AuditLog): Middleware {
-  const perSecond = databaseLimiter(db, 'client-rate', UNBOUNDED, 1);
-  const perDay = databaseLimiter(db, 'client-quota', UNBOUNDED, 2 * 86_400);
-  const perIp = databaseLimiter(db, 'ip-rate', UNBOUNDED, 1);
+export function clientRateLimits(store: HotStore, settings: RateLimitSettings, audit: AuditLog): Middleware {
+  // Counters only count; each is compared with the client's own limit here.
+  const perSecond = new DatabaseCounter(store, 'client-rate', 1);
+  const perDay = new DatabaseCounter(store, 'client-quota', 2 * 86_400);
+  const perIp = new DatabaseCounter(store, 'ip-rate', 1);
 
   return async (koaCtx, next) => {
     if (koaCtx.method !== 'POST' || !LIMITED_PATHS.has(koaCtx.path)) return next();
@@ -85,9 +84,8 @@ export function clientRateLimits(db: Database, settings: RateLimitSettings, audi
       return;
     }
 
-    const client = claimedClientId
-      ? await db.client.findUnique({ where: { id: claimedClientId }, select: { id: true, rateLimit: true, dailyQuota: true } })
-      : null;
+    const limits = claimedClientId ? await store.findClientLimits(claimedClientId) : undefined;
+    const client = claimedClientId && limits ? { id: claimedClientId, ...limits } : null;
     const quotaKey = client ? `${client.id}:${utcDay(now)}` : '';
     if (client) {
       const limit = client.rateLimit ?? settings.clientPerSecond;

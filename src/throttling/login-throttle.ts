@@ -2,12 +2,12 @@
 // a hash of the email, so unknown emails are throttled exactly like real ones and nothing reveals
 // which exist) and per client IP; past the threshold an account is locked for a delay that doubles
 // with each further failure, up to a cap. Locked attempts never reach the password hash.
-import type { RateLimiterPrisma } from 'rate-limiter-flexible';
 import type { LoginThrottleSettings } from '../config/env.js';
 import type { Database } from '../persistence/prisma-client.js';
+import type { HotStore } from '../persistence/hot-path/hot-store.js';
 import { normaliseEmail } from '../accounts/users.js';
 import { hashId } from '../persistence/sealing.js';
-import { databaseLimiter, retryAfterSeconds } from './store.js';
+import { DatabaseCounter, limiterRowKey, retryAfterSeconds } from './store.js';
 
 /** After this many consecutive failures the lockout lasts at least a minute, whatever the settings. */
 const HARD_FAILURE_LIMIT = 10;
@@ -25,15 +25,30 @@ function accountKey(email: string): string {
   return hashId(normaliseEmail(email));
 }
 
-export class LoginThrottle {
-  private readonly accountFailures: RateLimiterPrisma;
-  private readonly accountLocks: RateLimiterPrisma;
-  private readonly ipFailures: RateLimiterPrisma;
+const ACCOUNT_FAILURES = 'login-failures';
+const ACCOUNT_LOCKS = 'login-lock';
 
-  constructor(db: Database, private readonly settings: LoginThrottleSettings) {
-    this.accountFailures = databaseLimiter(db, 'login-failures', settings.maxFailures, settings.windowSeconds);
-    this.accountLocks = databaseLimiter(db, 'login-lock', 1, settings.lockoutMaxSeconds);
-    this.ipFailures = databaseLimiter(db, 'login-ip', settings.ipMaxFailures, settings.windowSeconds);
+/**
+ * Clears an account's failures and lockout from outside a server (`gatehouse user unlock`), by the
+ * rows the throttle's limiters keep; true when there was anything to clear.
+ */
+export async function unlockAccount(db: Database, email: string): Promise<boolean> {
+  const key = accountKey(email);
+  const { count } = await db.rateLimit.deleteMany({
+    where: { key: { in: [limiterRowKey(ACCOUNT_FAILURES, key), limiterRowKey(ACCOUNT_LOCKS, key)] } },
+  });
+  return count > 0;
+}
+
+export class LoginThrottle {
+  private readonly accountFailures: DatabaseCounter;
+  private readonly accountLocks: DatabaseCounter;
+  private readonly ipFailures: DatabaseCounter;
+
+  constructor(store: HotStore, private readonly settings: LoginThrottleSettings) {
+    this.accountFailures = new DatabaseCounter(store, ACCOUNT_FAILURES, settings.windowSeconds);
+    this.accountLocks = new DatabaseCounter(store, ACCOUNT_LOCKS, settings.lockoutMaxSeconds);
+    this.ipFailures = new DatabaseCounter(store, 'login-ip', settings.windowSeconds);
   }
 
   /** Whether a sign-in for this email from this IP may be checked at all. */

@@ -1,17 +1,60 @@
-// One place that builds rate-limiter-flexible limiters on our database (the RateLimit table), so
-// every instance sharing the database shares the counters. Expired rows go with the sweeper.
-import { RateLimiterPrisma } from 'rate-limiter-flexible';
-import type { Database } from '../persistence/prisma-client.js';
+// Windowed counters in the RateLimit table, for login throttling and the per-client and per-IP
+// limits: every instance sharing the database shares them. Expired rows go with the sweeper.
+//
+// They sit in front of every token request, so they use the hot-path statements: one atomic upsert
+// per count, with no read-then-write race between instances or requests.
+import type { HotStore, RateLimitRecord } from '../persistence/hot-path/hot-store.js';
 
-export function databaseLimiter(db: Database, keyPrefix: string, points: number, durationSeconds: number): RateLimiterPrisma {
-  return new RateLimiterPrisma({
-    storeClient: db,
-    tableName: 'rateLimit',
-    keyPrefix,
-    points,
-    duration: durationSeconds,
-    clearExpiredByTimeout: false,
-  });
+/** A counter's state as callers read it. */
+export interface CounterState {
+  /** Points counted in the current window. */
+  consumedPoints: number;
+  /** Milliseconds until the window ends; -1 for a counter without one. */
+  msBeforeNext: number;
+}
+
+/** The row key a limiter stores its counter for `key` under. */
+export function limiterRowKey(keyPrefix: string, key: string): string {
+  return `${keyPrefix}:${key}`;
+}
+
+function stateOf(record: RateLimitRecord): CounterState {
+  return { consumedPoints: record.points, msBeforeNext: record.expire === null ? -1 : Math.max(record.expire - Date.now(), 0) };
+}
+
+export class DatabaseCounter {
+  constructor(private readonly store: HotStore, private readonly keyPrefix: string, private readonly windowSeconds: number) {}
+
+  private add(key: string, points: number, windowSeconds: number, replace: boolean): Promise<CounterState> {
+    const now = Date.now();
+    return this.store.addRateLimitPoints(limiterRowKey(this.keyPrefix, key), points, now + windowSeconds * 1000, now, replace).then(stateOf);
+  }
+
+  /** The counter, or undefined when nothing was counted in a window still open. */
+  async get(key: string): Promise<CounterState | undefined> {
+    const record = await this.store.findRateLimit(limiterRowKey(this.keyPrefix, key), Date.now());
+    return record ? stateOf(record) : undefined;
+  }
+
+  /** Counts `points` more; a window that has ended starts afresh. */
+  penalty(key: string, points = 1): Promise<CounterState> {
+    return this.add(key, points, this.windowSeconds, false);
+  }
+
+  /** Takes back `points` counted earlier (a request that turned out not to be the caller's). */
+  reward(key: string, points = 1): Promise<CounterState> {
+    return this.add(key, -points, this.windowSeconds, false);
+  }
+
+  /** Sets the counter to one point for `seconds`, whatever it held: a lockout. */
+  block(key: string, seconds: number): Promise<CounterState> {
+    return this.add(key, 1, seconds, true);
+  }
+
+  /** True when there was a counter to delete. */
+  delete(key: string): Promise<boolean> {
+    return this.store.deleteRateLimit(limiterRowKey(this.keyPrefix, key));
+  }
 }
 
 export function retryAfterSeconds(msBeforeNext: number): number {

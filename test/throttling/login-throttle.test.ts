@@ -15,12 +15,12 @@ describe('LoginThrottle', () => {
   after(async () => temp?.close());
 
   test('the lockout doubles from the threshold and stops at the cap', () => {
-    const throttle = new LoginThrottle(temp.db, DEFAULTS);
+    const throttle = new LoginThrottle(temp.store, DEFAULTS);
     assert.deepEqual([4, 5, 6, 7, 8, 9, 10, 40].map((n) => throttle.lockoutFor(n)), [0, 30, 60, 120, 240, 480, 900, 900]);
   });
 
   test('after ten consecutive failures nothing is checked for at least a minute', async () => {
-    const throttle = new LoginThrottle(temp.db, { ...DEFAULTS, maxFailures: 10, lockoutBaseSeconds: 1 });
+    const throttle = new LoginThrottle(temp.store, { ...DEFAULTS, maxFailures: 10, lockoutBaseSeconds: 1 });
     for (let i = 1; i <= 9; i += 1) await throttle.recordFailure('eve@example.com', '10.0.0.1');
     const ninth = await throttle.check('eve@example.com', '10.0.0.1');
     assert.deepEqual(ninth, { allowed: true });
@@ -33,8 +33,8 @@ describe('LoginThrottle', () => {
   });
 
   test('counters are rows in the database, shared by every instance', async () => {
-    const one = new LoginThrottle(temp.db, DEFAULTS);
-    const other = new LoginThrottle(temp.db, DEFAULTS);
+    const one = new LoginThrottle(temp.store, DEFAULTS);
+    const other = new LoginThrottle(temp.store, DEFAULTS);
     for (let i = 0; i < 5; i += 1) await one.recordFailure('mallory@example.com', '10.0.0.3');
     assert.equal((await other.check('mallory@example.com', '10.0.0.4')).allowed, false);
     assert.ok((await temp.db.rateLimit.count()) > 0);

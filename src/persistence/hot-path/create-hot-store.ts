@@ -17,6 +17,7 @@ export type StartTimer = (model: string, operation: string) => () => void;
 /** The table each statement touches, so its latency is labelled like Prisma's queries on it. */
 const TABLE_OF: Record<keyof HotStore, string> = {
   findClientMetadata: 'Client',
+  findClientLimits: 'Client',
   upsertGrant: 'Grant',
   findGrant: 'Grant',
   deleteGrant: 'Grant',
@@ -37,6 +38,9 @@ const TABLE_OF: Record<keyof HotStore, string> = {
   insertDevicePoll: 'DevicePoll',
   updateDevicePoll: 'DevicePoll',
   findUser: 'User',
+  addRateLimitPoints: 'RateLimit',
+  findRateLimit: 'RateLimit',
+  deleteRateLimit: 'RateLimit',
 };
 
 function timed(store: HotStore, startTimer: StartTimer): HotStore {

@@ -64,8 +64,20 @@ export interface UserRecord {
   name: string | null;
 }
 
+/** A rate-limiter counter: points used in the window that ends at `expire` (null: never). */
+export interface RateLimitRecord {
+  points: number;
+  expire: number | null;
+}
+
+export interface ClientLimitsRecord {
+  rateLimit: number | null;
+  dailyQuota: number | null;
+}
+
 export interface HotStore {
   findClientMetadata(id: string): Promise<string | undefined>;
+  findClientLimits(id: string): Promise<ClientLimitsRecord | undefined>;
 
   upsertGrant(row: GrantRecord, now: number): Promise<void>;
   findGrant(id: string): Promise<StoredPayload | undefined>;
@@ -96,4 +108,15 @@ export interface HotStore {
   updateDevicePoll(idHash: string, polledAt: number, interval: number): Promise<void>;
 
   findUser(id: string): Promise<UserRecord | undefined>;
+
+  /**
+   * Adds `points` to a counter in one atomic statement and returns it: a counter whose window ended
+   * at or before `now` starts again at `points` until `expire`. With `replace`, the counter is set
+   * to `points` and `expire` whatever it held (blocks and resets).
+   */
+  addRateLimitPoints(key: string, points: number, expire: number | null, now: number, replace: boolean): Promise<RateLimitRecord>;
+  /** The counter if its window has not ended by `now`. */
+  findRateLimit(key: string, now: number): Promise<RateLimitRecord | undefined>;
+  /** True when there was a counter to delete. */
+  deleteRateLimit(key: string): Promise<boolean>;
 }

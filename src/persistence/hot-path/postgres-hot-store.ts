@@ -4,7 +4,7 @@
 // so the session's TimeZone setting never shifts them.
 import type { Pool, QueryResultRow } from 'pg';
 import type {
-  DevicePollRecord, GrantRecord, HotStore, PayloadRecord, RefreshTokenRecord, ResourceRecord, SecondaryColumn, StoredPayload, UserRecord,
+  ClientLimitsRecord, DevicePollRecord, RateLimitRecord, GrantRecord, HotStore, PayloadRecord, RefreshTokenRecord, ResourceRecord, SecondaryColumn, StoredPayload, UserRecord,
 } from './hot-store.js';
 
 /** A parameter holding epoch milliseconds, as a UTC timestamp without zone. */
@@ -28,6 +28,10 @@ export class PostgresHotStore implements HotStore {
 
   async findClientMetadata(id: string): Promise<string | undefined> {
     return (await this.first<{ metadata: string }>('client', 'SELECT "metadata" FROM "Client" WHERE "id" = $1', [id]))?.metadata;
+  }
+
+  async findClientLimits(id: string): Promise<ClientLimitsRecord | undefined> {
+    return this.first('client_limits', 'SELECT "rateLimit", "dailyQuota" FROM "Client" WHERE "id" = $1', [id]);
   }
 
   async upsertGrant(row: GrantRecord, now: number): Promise<void> {
@@ -130,5 +134,27 @@ export class PostgresHotStore implements HotStore {
 
   async findUser(id: string): Promise<UserRecord | undefined> {
     return this.first('user', 'SELECT "id", "email", "emailVerified", "name" FROM "User" WHERE "id" = $1', [id]);
+  }
+
+  async addRateLimitPoints(key: string, points: number, expire: number | null, now: number, replace: boolean): Promise<RateLimitRecord> {
+    // Comparisons with a NULL expire are NULL, so a counter without a window is simply added to.
+    const update = replace
+      ? '"points" = excluded."points", "expire" = excluded."expire"'
+      : `"points" = CASE WHEN "RateLimit"."expire" <= ${at(4)} THEN excluded."points" ELSE "RateLimit"."points" + excluded."points" END,
+         "expire" = CASE WHEN "RateLimit"."expire" <= ${at(4)} THEN excluded."expire" ELSE "RateLimit"."expire" END`;
+    const row = await this.first<RateLimitRecord>(replace ? 'rate_limit_set' : 'rate_limit_add',
+      `INSERT INTO "RateLimit" ("key", "points", "expire") VALUES ($1, $2, ${at(3)})
+       ON CONFLICT ("key") DO UPDATE SET ${update} RETURNING "points", ${ms('expire')}`,
+      replace ? [key, points, expire] : [key, points, expire, now]);
+    if (!row) throw new Error('the rate-limit upsert returned no row');
+    return row;
+  }
+
+  async findRateLimit(key: string, now: number): Promise<RateLimitRecord | undefined> {
+    return this.first('rate_limit_find', `SELECT "points", ${ms('expire')} FROM "RateLimit" WHERE "key" = $1 AND ("expire" IS NULL OR "expire" > ${at(2)})`, [key, now]);
+  }
+
+  async deleteRateLimit(key: string): Promise<boolean> {
+    return (await this.rows('rate_limit_delete', 'DELETE FROM "RateLimit" WHERE "key" = $1 RETURNING "key"', [key])).length > 0;
   }
 }

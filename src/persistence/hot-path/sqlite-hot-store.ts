@@ -8,7 +8,7 @@
 // (WAL frames, locks), so under load this does several requests' writes for the price of one.
 import type BetterSqlite3 from 'better-sqlite3';
 import type {
-  DevicePollRecord, GrantRecord, HotStore, PayloadRecord, RefreshTokenRecord, ResourceRecord, SecondaryColumn, StoredPayload, UserRecord,
+  ClientLimitsRecord, DevicePollRecord, RateLimitRecord, GrantRecord, HotStore, PayloadRecord, RefreshTokenRecord, ResourceRecord, SecondaryColumn, StoredPayload, UserRecord,
 } from './hot-store.js';
 
 type Row = Record<string, unknown>;
@@ -16,9 +16,14 @@ type Row = Record<string, unknown>;
 interface QueuedWrite {
   statement: BetterSqlite3.Statement;
   params: unknown[];
-  resolve: () => void;
+  /** Statements with RETURNING hand back their row. */
+  returning: boolean;
+  resolve: (row: unknown) => void;
   reject: (error: unknown) => void;
 }
+
+/** What a write in a batch came to: its RETURNING row (or undefined), or its error. */
+type Outcome = { row: unknown } | { error: unknown };
 
 const PAYLOAD_COLUMNS = '"payload", "expiresAt", "consumedAt"';
 
@@ -26,18 +31,19 @@ export class SqliteHotStore implements HotStore {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private queued: QueuedWrite[] = [];
   /** Runs a batch in one transaction (a savepoint inside one Prisma has open), keeping per-write errors apart. */
-  private readonly commitBatch: (batch: QueuedWrite[]) => unknown[];
+  private readonly commitBatch: (batch: QueuedWrite[]) => Outcome[];
 
   constructor(private readonly database: BetterSqlite3.Database) {
-    this.commitBatch = database.transaction((batch: QueuedWrite[]) => batch.map(({ statement, params }) => {
+    this.commitBatch = database.transaction((batch: QueuedWrite[]) => batch.map(({ statement, params, returning }): Outcome => {
       // Some errors (busy, I/O, full disk) roll the whole transaction back; what follows must not
       // then run outside it in autocommit, reported as failed but actually written.
-      if (!database.inTransaction) return new Error('the batch was rolled back by an earlier write error');
+      if (!database.inTransaction) return { error: new Error('the batch was rolled back by an earlier write error') };
       try {
+        if (returning) return { row: statement.get(...params) };
         statement.run(...params);
-        return undefined;
+        return { row: undefined };
       } catch (error) {
-        return error ?? new Error('statement failed');
+        return { error };
       }
     }));
   }
@@ -57,17 +63,25 @@ export class SqliteHotStore implements HotStore {
     return this.statement(sql).get(...params) as T | undefined;
   }
 
-  private run(sql: string, ...params: unknown[]): Promise<void> {
+  private queue(sql: string, params: unknown[], returning: boolean): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ statement: this.statement(sql), params, resolve, reject });
+      this.queued.push({ statement: this.statement(sql), params, returning, resolve, reject });
       if (this.queued.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  private async run(sql: string, ...params: unknown[]): Promise<void> {
+    await this.queue(sql, params, false);
+  }
+
+  private async returning<T>(sql: string, ...params: unknown[]): Promise<T> {
+    return (await this.queue(sql, params, true)) as T;
   }
 
   private flush(): void {
     const batch = this.queued;
     this.queued = [];
-    let outcomes: unknown[];
+    let outcomes: Outcome[];
     try {
       outcomes = this.commitBatch(batch);
     } catch (error) {
@@ -75,11 +89,19 @@ export class SqliteHotStore implements HotStore {
       for (const write of batch) write.reject(error);
       return;
     }
-    batch.forEach((write, i) => (outcomes[i] === undefined ? write.resolve() : write.reject(outcomes[i])));
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i];
+      if ('error' in outcome) write.reject(outcome.error);
+      else write.resolve(outcome.row);
+    });
   }
 
   async findClientMetadata(id: string): Promise<string | undefined> {
     return this.get<{ metadata: string }>('SELECT "metadata" FROM "Client" WHERE "id" = ?', id)?.metadata;
+  }
+
+  async findClientLimits(id: string): Promise<ClientLimitsRecord | undefined> {
+    return this.get<ClientLimitsRecord>('SELECT "rateLimit", "dailyQuota" FROM "Client" WHERE "id" = ?', id);
   }
 
   async upsertGrant(row: GrantRecord, now: number): Promise<void> {
@@ -194,5 +216,26 @@ export class SqliteHotStore implements HotStore {
     const row = this.get<Row>('SELECT "id", "email", "emailVerified", "name" FROM "User" WHERE "id" = ?', id);
     if (!row) return undefined;
     return { id: String(row.id), email: String(row.email), emailVerified: Boolean(row.emailVerified), name: row.name === null ? null : String(row.name) };
+  }
+
+  async addRateLimitPoints(key: string, points: number, expire: number | null, now: number, replace: boolean): Promise<RateLimitRecord> {
+    // Comparisons with a NULL expire are NULL, so a counter without a window is simply added to.
+    const update = replace
+      ? '"points" = excluded."points", "expire" = excluded."expire"'
+      : `"points" = CASE WHEN "RateLimit"."expire" <= @now THEN excluded."points" ELSE "RateLimit"."points" + excluded."points" END,
+         "expire" = CASE WHEN "RateLimit"."expire" <= @now THEN excluded."expire" ELSE "RateLimit"."expire" END`;
+    return this.returning<RateLimitRecord>(
+      `INSERT INTO "RateLimit" ("key", "points", "expire") VALUES (@key, @points, @expire)
+       ON CONFLICT ("key") DO UPDATE SET ${update} RETURNING "points", "expire"`,
+      replace ? { key, points, expire } : { key, points, expire, now },
+    );
+  }
+
+  async findRateLimit(key: string, now: number): Promise<RateLimitRecord | undefined> {
+    return this.get<RateLimitRecord>('SELECT "points", "expire" FROM "RateLimit" WHERE "key" = ? AND ("expire" IS NULL OR "expire" > ?)', key, now);
+  }
+
+  async deleteRateLimit(key: string): Promise<boolean> {
+    return (await this.returning<{ key: string } | undefined>('DELETE FROM "RateLimit" WHERE "key" = ? RETURNING "key"', key)) !== undefined;
   }
 }
