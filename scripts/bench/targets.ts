@@ -84,7 +84,11 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   const url = `http://127.0.0.1:${options.port}`;
   const env = {
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, PORT: String(options.port), HOST: '127.0.0.1',
-    ISSUER: url, DATABASE_URL: `file:${databaseFile}`, LOG_LEVEL: 'info', RATE_LIMIT_DISABLED: '1', ...options.env,
+    ISSUER: url, DATABASE_URL: `file:${databaseFile}`, LOG_LEVEL: 'info',
+    // The limits stay on and count every request, as in production, set too high to refuse any:
+    // the benchmark measures what the defence costs, not how many requests it turns away.
+    RATE_LIMIT_CLIENT_PER_SECOND: '1000000', RATE_LIMIT_IP_PER_SECOND: '1000000',
+    ...options.env,
   };
   await cli(env, ['user', 'create', '--email', USER.email, '--password-stdin'], `${USER.password}\n`);
   await cli(env, ['resource', 'create', '--identifier', API_RESOURCE, '--scope', API_SCOPE, '--format', benchResourceFormat(env)]);
