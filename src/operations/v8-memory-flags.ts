@@ -13,3 +13,11 @@ import { setFlagsFromString } from 'node:v8';
  * CPU per request.
  */
 setFlagsFromString('--liftoff-only');
+
+/**
+ * Under load, requests in flight survive young-generation collections and are promoted, then die in
+ * the old generation, which V8 lets grow to up to four times the live size before collecting it:
+ * 110 MiB of old space for about 35 MiB live. Growing by at most half the live size after each
+ * full collection keeps it near 40 MiB for about 1% more CPU spent collecting.
+ */
+setFlagsFromString('--heap-growing-percent=50');
