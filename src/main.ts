@@ -1,4 +1,5 @@
 // `npm start`: reads the configuration, starts the server, and stops it on SIGTERM/SIGINT.
+import './operations/v8-memory-flags.js';
 import { ConfigError, loadConfig } from './config/env.js';
 import { loadEnvFile } from './config/env-file.js';
 import { createLogger } from './logging/logger.js';
