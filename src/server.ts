@@ -91,7 +91,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     },
   });
   const db = timeQueries(opened.db, metrics);
-  const store = createHotStore(opened.connection, (model, operation) => metrics.queryDuration.startTimer({ model, operation }));
+  const store = createHotStore(opened.connection, (model, operation) => {
+    const histogram = metrics.queryDuration.labels({ model, operation });
+    return () => histogram.startTimer();
+  });
   const readiness = new Readiness(db, config.databaseUrl);
 
   const users = new Users(db, new PasswordHasher(config.argon2));

@@ -11,8 +11,11 @@ export type SqlConnection =
   | { dialect: 'sqlite'; database: BetterSqlite3.Database }
   | { dialect: 'postgresql'; pool: Pool };
 
-/** Starts a timer for one statement on a table (named as Prisma names its model); returns the stop. */
-export type StartTimer = (model: string, operation: string) => () => void;
+/**
+ * Gives the timer of one statement on a table (named as Prisma names its model): called once per
+ * statement, so the labels are resolved once, not on every call. The timer returns its stop.
+ */
+export type TimerFor = (model: string, operation: string) => () => () => void;
 
 /** The table each statement touches, so its latency is labelled like Prisma's queries on it. */
 const TABLE_OF: Record<keyof HotStore, string> = {
@@ -43,32 +46,24 @@ const TABLE_OF: Record<keyof HotStore, string> = {
   deleteRateLimit: 'RateLimit',
 };
 
-function timed(store: HotStore, startTimer: StartTimer): HotStore {
-  const wrappers = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || !Object.hasOwn(TABLE_OF, property)) return value;
-      let wrapper = wrappers.get(property);
-      if (!wrapper) {
-        const method = value as (...args: unknown[]) => Promise<unknown>;
-        const table = TABLE_OF[property as keyof HotStore];
-        wrapper = async (...args: unknown[]) => {
-          const stop = startTimer(table, String(property));
-          try {
-            return await method.apply(target, args);
-          } finally {
-            stop();
-          }
-        };
-        wrappers.set(property, wrapper);
+function timed(store: HotStore, timerFor: TimerFor): HotStore {
+  const wrapped: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [method, table] of Object.entries(TABLE_OF)) {
+    const statement = (store[method as keyof HotStore] as (...args: unknown[]) => Promise<unknown>).bind(store);
+    const startTimer = timerFor(table, method);
+    wrapped[method] = async (...args) => {
+      const stop = startTimer();
+      try {
+        return await statement(...args);
+      } finally {
+        stop();
       }
-      return wrapper;
-    },
-  });
+    };
+  }
+  return wrapped as unknown as HotStore;
 }
 
-export function createHotStore(connection: SqlConnection, startTimer?: StartTimer): HotStore {
+export function createHotStore(connection: SqlConnection, timerFor?: TimerFor): HotStore {
   const store = connection.dialect === 'sqlite' ? new SqliteHotStore(connection.database) : new PostgresHotStore(connection.pool);
-  return startTimer ? timed(store, startTimer) : store;
+  return timerFor ? timed(store, timerFor) : store;
 }
