@@ -11,7 +11,7 @@ import { projectRoot } from '../src/project-root.js';
 import { freePort } from '../test/support/gatehouse-process.js';
 import { chooseCores, cpuSeconds, pinSelf, spawnPinned, watchPeakRss, type Cores } from './bench/processes.js';
 import { SCENARIOS, type Scenario } from './bench/scenarios.js';
-import { startCeiling, startGatehouse } from './bench/targets.js';
+import { benchPostgresUrl, startCeiling, startGatehouse } from './bench/targets.js';
 import type { LoadResult } from './bench/load.js';
 import type { Target } from './bench/targets.js';
 import { runSoak } from './bench/soak.js';
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   console.log(`Gatehouse benchmark — ${new Date().toISOString()}, commit ${commit || 'unknown'}, Node ${process.version}`);
   console.log(`machine: ${cpuCount} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(cores ? `server pinned to core ${cores.server}, load generator to ${cores.load} (taskset)` : 'no taskset or a single core: server and load generator share cores');
+  console.log(`Gatehouse on ${benchPostgresUrl() ? 'PostgreSQL (a throwaway database on BENCH_POSTGRES_URL)' : 'SQLite (a fresh file)'}`);
   console.log(`${seconds} s per run, connections ${connectionLevels.join('/')}\n`);
 
   if (SCENARIOS.some((s) => wanted.has(s.name))) {

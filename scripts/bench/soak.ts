@@ -29,7 +29,7 @@ export async function runSoak(minutes: number, windowSeconds: number, cores: Cor
     for (let i = 1; i <= windows; i += 1) {
       const [a, b] = await Promise.all([cc.run(target, CONNECTIONS, windowSeconds), refresh.run(target, CONNECTIONS, windowSeconds)]);
       const minute = ((i * windowSeconds) / 60).toFixed(1);
-      console.log(`| ${minute} | ${a.rps.toFixed(0)} | ${a.p99.toFixed(1)} | ${b.rps.toFixed(0)} | ${b.p99.toFixed(1)} | ${a.errors + b.errors} | ${rssMiB(target.server.pid).toFixed(0)} | ${databaseMiB(target.databaseFile!).toFixed(1)} |`);
+      console.log(`| ${minute} | ${a.rps.toFixed(0)} | ${a.p99.toFixed(1)} | ${b.rps.toFixed(0)} | ${b.p99.toFixed(1)} | ${a.errors + b.errors} | ${rssMiB(target.server.pid).toFixed(0)} | ${target.databaseFile ? databaseMiB(target.databaseFile).toFixed(1) : 'n/a'} |`);
     }
   } finally {
     await target.server.stop();

@@ -4,6 +4,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
+import { createScratchDatabase } from '../../src/persistence/scratch-database.js';
 import { Browser } from '../../test/support/browser.js';
 import { API_RESOURCE, API_SCOPE, BENCH_CLIENTS, REDIRECT_URI, REFRESH_SCOPE, USER, benchResourceFormat, type ClientName, type Credentials } from './fixtures.js';
 import { spawnPinned, waitForLine, type Cores, type ServerProcess } from './processes.js';
@@ -77,14 +78,24 @@ export interface StartOptions {
   refreshTokens: number;
 }
 
-/** Gatehouse on a fresh SQLite file, with the bench user and clients made by the real CLI. */
+/** BENCH_POSTGRES_URL: an admin URL of a PostgreSQL server to benchmark on instead of SQLite. */
+export function benchPostgresUrl(): string | undefined {
+  return process.env.BENCH_POSTGRES_URL?.trim() || undefined;
+}
+
+/**
+ * Gatehouse on a fresh database (a SQLite file, or a throwaway database on BENCH_POSTGRES_URL,
+ * dropped when the server stops), with the bench user and clients made by the real CLI.
+ */
 export async function startGatehouse(options: StartOptions): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-  const databaseFile = join(dir, 'gatehouse.db');
+  const postgres = benchPostgresUrl();
+  const scratch = postgres ? await createScratchDatabase(postgres, 'gatehouse_bench') : undefined;
+  const databaseFile = scratch ? undefined : join(dir, 'gatehouse.db');
   const url = `http://127.0.0.1:${options.port}`;
   const env = {
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, PORT: String(options.port), HOST: '127.0.0.1',
-    ISSUER: url, DATABASE_URL: `file:${databaseFile}`, LOG_LEVEL: 'info',
+    ISSUER: url, DATABASE_URL: scratch?.url ?? `file:${databaseFile}`, LOG_LEVEL: 'info',
     // The limits stay on and count every request, as in production, set too high to refuse any:
     // the benchmark measures what the defence costs, not how many requests it turns away.
     RATE_LIMIT_CLIENT_PER_SECOND: '1000000', RATE_LIMIT_IP_PER_SECOND: '1000000',
@@ -103,6 +114,13 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   const child = spawnPinned('dist/src/main.js', [], env, logFile, options.cores, profile);
   const firstTokenMs = await firstToken(url, credentials, started);
   const server = await waitForLine(child, logFile, 'Gatehouse listening on', started);
+  if (scratch) {
+    const stop = server.stop;
+    server.stop = async () => {
+      await stop();
+      await scratch.drop();
+    };
+  }
   const browser = new Browser((u) => u.href.startsWith(REDIRECT_URI));
   const refreshTokens: string[] = [];
   for (let i = 0; i < options.refreshTokens; i += 1) {
