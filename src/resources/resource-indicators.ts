@@ -34,6 +34,18 @@ function resourceServerInfo(resource: Resource, allowed: string[]): ResourceServ
 
 /** The `features.resourceIndicators` settings; `signingAlgs` are the algorithms the JWKS can sign with. */
 export function resourceIndicators(resources: ResourceCatalog, signingAlgs: ReadonlySet<string>): ResourceIndicators {
+  // A token request asks for the list (to pick the default API) and then for the API itself: one
+  // read of the APIs per request serves both, and a new request reads them afresh.
+  const listed = new WeakMap<object, Promise<Resource[]>>();
+  const apisFor = (ctx: KoaContextWithOIDC): Promise<Resource[]> => {
+    let apis = listed.get(ctx);
+    if (!apis) {
+      apis = resources.list();
+      listed.set(ctx, apis);
+    }
+    return apis;
+  };
+
   return {
     enabled: true,
 
@@ -43,7 +55,7 @@ export function resourceIndicators(resources: ResourceCatalog, signingAlgs: Read
       if (oneOf) return oneOf;
       const wanted = requestedScopes(ctx).filter((scope) => !OIDC_SCOPES.has(scope));
       if (wanted.length === 0) return undefined;
-      const owners = (await resources.list()).filter((r) => wanted.some((scope) => r.scopes.includes(scope)));
+      const owners = (await apisFor(ctx)).filter((r) => wanted.some((scope) => r.scopes.includes(scope)));
       if (owners.length > 1) {
         throw new errors.InvalidTarget('these scopes belong to several APIs; name one with the resource parameter');
       }
@@ -56,7 +68,7 @@ export function resourceIndicators(resources: ResourceCatalog, signingAlgs: Read
     // The client sees the API's scopes it was registered for, no others; asking for more is an error
     // rather than a silently smaller token.
     async getResourceServerInfo(ctx, indicator, client) {
-      const resource = await resources.find(indicator);
+      const resource = (await apisFor(ctx)).find((r) => r.identifier === indicator);
       if (!resource) throw new errors.InvalidTarget('unknown resource indicator');
       const mayHave = clientApiScopes(client as { api_scope?: unknown });
       const allowed = resource.scopes.filter((scope) => mayHave.has(scope));
