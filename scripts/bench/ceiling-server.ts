@@ -20,7 +20,6 @@ const ACCOUNT = 'bench-user';
 function fixedCatalog(resource: Resource): ResourceCatalog {
   return {
     list: async () => [resource],
-    find: async (identifier) => (identifier === resource.identifier ? resource : undefined),
     allScopes: async () => [...resource.scopes],
   };
 }

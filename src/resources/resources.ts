@@ -22,7 +22,6 @@ export type JwtAlg = (typeof JWT_ALGS)[number];
 /** What the protocol configuration reads about APIs: the stored ones, or a fixed set (benchmark ceiling). */
 export interface ResourceCatalog {
   list(): Promise<Resource[]>;
-  find(identifier: string): Promise<Resource | undefined>;
   allScopes(): Promise<string[]>;
 }
 
@@ -113,11 +112,6 @@ export class Resources {
   async list(): Promise<Resource[]> {
     const rows = await this.db.resourceServer.findMany({ orderBy: [{ createdAt: 'asc' }, { identifier: 'asc' }] });
     return rows.map(toResource);
-  }
-
-  async find(identifier: string): Promise<Resource | undefined> {
-    const row = await this.db.resourceServer.findUnique({ where: { identifier } });
-    return row ? toResource(row) : undefined;
   }
 
   /** Tokens already issued for it stay valid until they expire; new ones are refused. */

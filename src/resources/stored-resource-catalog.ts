@@ -11,11 +11,6 @@ export class StoredResourceCatalog implements ResourceCatalog {
     return (await this.store.listResources()).map((row) => toResource({ ...row, createdAt: new Date(row.createdAt) }));
   }
 
-  async find(identifier: string): Promise<Resource | undefined> {
-    const row = await this.store.findResource(identifier);
-    return row ? toResource({ ...row, createdAt: new Date(row.createdAt) }) : undefined;
-  }
-
   async allScopes(): Promise<string[]> {
     return [...new Set((await this.list()).flatMap((r) => r.scopes))];
   }

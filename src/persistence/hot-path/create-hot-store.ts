@@ -36,7 +36,6 @@ const TABLE_OF: Record<keyof HotStore, string> = {
   deletePayload: 'OidcPayload',
   deletePayloadsOfGrant: 'OidcPayload',
   listResources: 'ResourceServer',
-  findResource: 'ResourceServer',
   findDevicePoll: 'DevicePoll',
   insertDevicePoll: 'DevicePoll',
   updateDevicePoll: 'DevicePoll',

@@ -100,7 +100,6 @@ export interface HotStore {
   deletePayloadsOfGrant(model: string, grantId: string): Promise<void>;
 
   listResources(): Promise<ResourceRecord[]>;
-  findResource(identifier: string): Promise<ResourceRecord | undefined>;
 
   findDevicePoll(idHash: string): Promise<DevicePollRecord | undefined>;
   /** The first poll of a device code; a concurrent first poll only moves lastPolledAt. */

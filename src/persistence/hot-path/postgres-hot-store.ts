@@ -113,10 +113,6 @@ export class PostgresHotStore implements HotStore {
     return this.rows('resources', `SELECT ${RESOURCE_COLUMNS} FROM "ResourceServer" ORDER BY "createdAt", "identifier"`, []);
   }
 
-  async findResource(identifier: string): Promise<ResourceRecord | undefined> {
-    return this.first('resource', `SELECT ${RESOURCE_COLUMNS} FROM "ResourceServer" WHERE "identifier" = $1`, [identifier]);
-  }
-
   async findDevicePoll(idHash: string): Promise<DevicePollRecord | undefined> {
     return this.first('poll_find', `SELECT ${ms('lastPolledAt')}, "interval" FROM "DevicePoll" WHERE "idHash" = $1`, [idHash]);
   }

@@ -189,13 +189,6 @@ export class SqliteHotStore implements HotStore {
     ).all() as ResourceRecord[];
   }
 
-  async findResource(identifier: string): Promise<ResourceRecord | undefined> {
-    return this.get<ResourceRecord>(
-      'SELECT "identifier", "scope", "accessTokenFormat", "accessTokenTtl", "jwtAlg", "createdAt" FROM "ResourceServer" WHERE "identifier" = ?',
-      identifier,
-    );
-  }
-
   async findDevicePoll(idHash: string): Promise<DevicePollRecord | undefined> {
     return this.get<DevicePollRecord>('SELECT "lastPolledAt", "interval" FROM "DevicePoll" WHERE "idHash" = ?', idHash);
   }
