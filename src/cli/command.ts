@@ -3,6 +3,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/env.js';
 import type { Database } from '../persistence/prisma-client.js';
+import type { HotStore } from '../persistence/hot-path/hot-store.js';
 import { usageError, type Output } from './output.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -11,6 +12,8 @@ export type ParsedValues = Record<string, string | boolean | (string | boolean)[
 export interface CommandContext {
   config: Config;
   db: Database;
+  /** The server's per-request statements on the same connection, for commands that write those rows. */
+  store: HotStore;
   out: Output;
   /** All of standard input, for secrets that must stay out of argv and shell history. */
   readStdin(): Promise<string>;

@@ -6,7 +6,7 @@
 import type { Config } from '../config/env.js';
 import { applyMigrations } from '../persistence/migrations.js';
 import { migrationStatus } from '../persistence/migration-status.js';
-import { openDatabase, type Database } from '../persistence/prisma-client.js';
+import { openDatabaseWithConnection, type OpenedDatabase } from '../persistence/prisma-client.js';
 import { failure } from './output.js';
 
 /** Applies pending migrations, turning SQLite's "someone else has the file" into advice. */
@@ -25,8 +25,9 @@ export async function migrateForCli(databaseUrl: string, pending: string[]): Pro
   }
 }
 
-export async function openMigratedDatabase(config: Config): Promise<Database> {
-  const db = await openDatabase(config.databaseUrl, { poolSize: 2 });
+export async function openMigratedDatabase(config: Config): Promise<OpenedDatabase> {
+  const opened = await openDatabaseWithConnection(config.databaseUrl, { poolSize: 2 });
+  const { db } = opened;
   let pending: string[];
   try {
     ({ pending } = await migrationStatus(db, config.databaseUrl));
@@ -34,7 +35,7 @@ export async function openMigratedDatabase(config: Config): Promise<Database> {
     await db.$disconnect();
     throw error;
   }
-  if (pending.length === 0) return db;
+  if (pending.length === 0) return opened;
   if (!config.migrateOnStart) {
     await db.$disconnect();
     throw failure(`the database needs migrations (${pending.join(', ')}); run \`gatehouse db migrate\` first (MIGRATE_ON_START=false)`);
@@ -42,5 +43,5 @@ export async function openMigratedDatabase(config: Config): Promise<Database> {
   // The engine's exclusive lock would wait on our own connection too.
   await db.$disconnect();
   await migrateForCli(config.databaseUrl, pending);
-  return openDatabase(config.databaseUrl, { poolSize: 2 });
+  return openDatabaseWithConnection(config.databaseUrl, { poolSize: 2 });
 }

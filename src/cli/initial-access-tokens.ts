@@ -34,7 +34,7 @@ export const iatCommands: CommandGroup = {
         if (rawUses !== undefined && !/^[1-9]\d{0,5}$/.test(rawUses)) throw usageError(`--uses must be a whole number from 1, got "${rawUses}"`);
         const uses = rawUses === undefined ? undefined : Number(rawUses);
         return async (ctx) => {
-          const created = await createInitialAccessToken(ctx.db, expiresIn, uses);
+          const created = await createInitialAccessToken(ctx.db, ctx.store, expiresIn, uses);
           ctx.out.result(
             { initial_access_token: created.token, expires_at: created.expiresAt.toISOString(), uses: created.uses ?? null },
             [

@@ -20,7 +20,8 @@ import { ResourceExistsError, ResourceInputError } from '../resources/resources.
 import { auditCommands } from './audit.js';
 import { openMigratedDatabase } from './database.js';
 import { dbCommands } from './db.js';
-import { openDatabase } from '../persistence/prisma-client.js';
+import { openDatabaseWithConnection } from '../persistence/prisma-client.js';
+import { createHotStore } from '../persistence/hot-path/create-hot-store.js';
 
 const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, iatCommands, keyCommands, auditCommands, dbCommands];
 
@@ -167,11 +168,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 0;
     }
     const config = loadConfig(io.env);
-    db = parsed.database === 'as-is' ? await openDatabase(config.databaseUrl, { poolSize: 2 }) : await openMigratedDatabase(config);
+    const opened = parsed.database === 'as-is'
+      ? await openDatabaseWithConnection(config.databaseUrl, { poolSize: 2 })
+      : await openMigratedDatabase(config);
+    db = opened.db;
     let exitCode = 0;
     await parsed.action({
       config,
       db,
+      store: createHotStore(opened.connection),
       out: createOutput(parsed.json, io.stdout),
       readStdin: () => readAll(io.stdin),
       setExitCode: (code) => { exitCode = code; },

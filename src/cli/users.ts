@@ -2,7 +2,7 @@
 import { PasswordHasher } from '../accounts/passwords.js';
 import { normaliseEmail, Users, type User } from '../accounts/users.js';
 import type { Database } from '../persistence/prisma-client.js';
-import { unlockAccount } from '../throttling/login-throttle.js';
+import { LoginThrottle } from '../throttling/login-throttle.js';
 import { AuditLog } from '../audit/audit-log.js';
 import {
   optionalString, passwordOptions, passwordSource, requiredString,
@@ -139,7 +139,7 @@ export const userCommands: CommandGroup = {
       prepare(_values, [email]) {
         return async (ctx) => {
           // Lockouts are kept per email, whether or not such a user exists, so unknown emails unlock too.
-          const cleared = await unlockAccount(ctx.db, email);
+          const cleared = await new LoginThrottle(ctx.store, ctx.config.loginThrottle).unlock(email);
           const user = await usersOf(ctx).findByEmail(email);
           await new AuditLog(ctx.db).record({ type: 'user.unlocked', accountId: user?.id, userAgent: 'gatehouse-cli', detail: { cleared } });
           ctx.out.result(

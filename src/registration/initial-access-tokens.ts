@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../persistence/prisma-client.js';
+import type { HotStore } from '../persistence/hot-path/hot-store.js';
+import { createAdapterFactory } from '../persistence/oidc-adapter.js';
 import { hashId, seal, unseal } from '../persistence/sealing.js';
 
 const MODEL = 'InitialAccessToken';
@@ -17,14 +19,11 @@ export interface CreatedInitialAccessToken {
 /** Our own field in the sealed payload; oidc-provider ignores fields it does not know. */
 type IatPayload = AdapterPayload & { uses_left?: number };
 
-export async function createInitialAccessToken(db: Database, expiresIn: number, uses?: number): Promise<CreatedInitialAccessToken> {
+export async function createInitialAccessToken(db: Database, store: HotStore, expiresIn: number, uses?: number): Promise<CreatedInitialAccessToken> {
   const token = randomBytes(32).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
   const payload: IatPayload = { iat, exp: iat + expiresIn, jti: token, kind: MODEL, ...(uses === undefined ? {} : { uses_left: uses }) };
-  // The row oidc-provider's adapter would write for it (oidc-adapter.ts), made by the CLI directly.
-  await db.oidcPayload.create({
-    data: { model: MODEL, idHash: hashId(token), payload: seal(token, MODEL, JSON.stringify(payload)), expiresAt: new Date((iat + expiresIn) * 1000) },
-  });
+  await createAdapterFactory(db, store)(MODEL).upsert(token, payload, expiresIn);
   return { token, expiresAt: new Date((iat + expiresIn) * 1000), uses };
 }
 

@@ -3,11 +3,10 @@
 // which exist) and per client IP; past the threshold an account is locked for a delay that doubles
 // with each further failure, up to a cap. Locked attempts never reach the password hash.
 import type { LoginThrottleSettings } from '../config/env.js';
-import type { Database } from '../persistence/prisma-client.js';
 import type { HotStore } from '../persistence/hot-path/hot-store.js';
 import { normaliseEmail } from '../accounts/users.js';
 import { hashId } from '../persistence/sealing.js';
-import { DatabaseCounter, limiterRowKey, retryAfterSeconds } from './store.js';
+import { DatabaseCounter, retryAfterSeconds } from './store.js';
 
 /** After this many consecutive failures the lockout lasts at least a minute, whatever the settings. */
 const HARD_FAILURE_LIMIT = 10;
@@ -28,17 +27,6 @@ function accountKey(email: string): string {
 const ACCOUNT_FAILURES = 'login-failures';
 const ACCOUNT_LOCKS = 'login-lock';
 
-/**
- * Clears an account's failures and lockout from outside a server (`gatehouse user unlock`), by the
- * rows the throttle's limiters keep; true when there was anything to clear.
- */
-export async function unlockAccount(db: Database, email: string): Promise<boolean> {
-  const key = accountKey(email);
-  const { count } = await db.rateLimit.deleteMany({
-    where: { key: { in: [limiterRowKey(ACCOUNT_FAILURES, key), limiterRowKey(ACCOUNT_LOCKS, key)] } },
-  });
-  return count > 0;
-}
 
 export class LoginThrottle {
   private readonly accountFailures: DatabaseCounter;

@@ -14,7 +14,7 @@ export interface CounterState {
 }
 
 /** The row key a limiter stores its counter for `key` under. */
-export function limiterRowKey(keyPrefix: string, key: string): string {
+function limiterRowKey(keyPrefix: string, key: string): string {
   return `${keyPrefix}:${key}`;
 }
 
