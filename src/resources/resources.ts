@@ -76,6 +76,11 @@ export function parseScopes(raw: string): string[] {
   return scopes;
 }
 
+/** Every scope some API defines: what a client may be registered with beside the OpenID scopes. */
+export function scopesOf(resources: Resource[]): string[] {
+  return [...new Set(resources.flatMap((r) => r.scopes))];
+}
+
 export function toResource(row: { identifier: string; scope: string; accessTokenFormat: string; accessTokenTtl: number | null; jwtAlg: string; createdAt: Date }): Resource {
   return {
     identifier: row.identifier,
@@ -125,8 +130,7 @@ export class Resources {
     return _max.accessTokenTtl ?? 0;
   }
 
-  /** Every scope some API defines: what a client may be registered with beside the OpenID scopes. */
   async allScopes(): Promise<string[]> {
-    return [...new Set((await this.list()).flatMap((r) => r.scopes))];
+    return scopesOf(await this.list());
   }
 }

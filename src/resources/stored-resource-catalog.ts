@@ -2,7 +2,7 @@
 // hot-path statements rather than Prisma. Read each time, never cached, so an API created, changed
 // or deleted with the CLI (or on another instance) applies to the very next request.
 import type { HotStore } from '../persistence/hot-path/hot-store.js';
-import { toResource, type Resource, type ResourceCatalog } from './resources.js';
+import { scopesOf, toResource, type Resource, type ResourceCatalog } from './resources.js';
 
 export class StoredResourceCatalog implements ResourceCatalog {
   constructor(private readonly store: HotStore) {}
@@ -12,6 +12,6 @@ export class StoredResourceCatalog implements ResourceCatalog {
   }
 
   async allScopes(): Promise<string[]> {
-    return [...new Set((await this.list()).flatMap((r) => r.scopes))];
+    return scopesOf(await this.list());
   }
 }
