@@ -6,7 +6,8 @@
 // provider. The request counts against the client it names up front (so a burst of concurrent
 // requests cannot slip past the limit); when the provider then fails to authenticate that client,
 // the point is given back and counted against the IP instead, so nobody can use up another
-// client's limit by sending its client_id.
+// client's limit by sending its client_id. A request naming no known client counts against its
+// IP up front, for the same reason, and is given back should it authenticate after all.
 import type { Context, Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimitSettings } from '../config/env.js';
@@ -56,6 +57,10 @@ export function clientRateLimits(store: HotStore, settings: RateLimitSettings, a
     const ctx = koaCtx as unknown as KoaContextWithOIDC & Context;
     const origin = requestOrigin(ctx);
     const now = new Date();
+    const auditIpLimit = (clientId: string | undefined) =>
+      audit.record({ type: 'rate_limit.exceeded', clientId, ...origin, detail: { limit: 'ip', per_second: settings.ipPerSecond } });
+    const refuseIp = (msBeforeNext: number) =>
+      refuse(ctx, retryAfterSeconds(msBeforeNext), 'slow_down', `too many unauthenticated requests from this address; limit ${settings.ipPerSecond}/s`);
 
     let claimedClientId = clientIdFromBasic(ctx.get('authorization'));
     if (ctx.is('application/x-www-form-urlencoded')) {
@@ -74,18 +79,29 @@ export function clientRateLimits(store: HotStore, settings: RateLimitSettings, a
       claimedClientId ??= new URLSearchParams(raw).get('client_id') ?? undefined;
     }
 
-    const ipCount = await perIp.get(origin.ip);
-    if (ipCount && ipCount.consumedPoints >= settings.ipPerSecond) {
-      if (ipCount.consumedPoints === settings.ipPerSecond) {
-        await perIp.penalty(origin.ip);
-        await audit.record({ type: 'rate_limit.exceeded', clientId: claimedClientId, ...origin, detail: { limit: 'ip', per_second: settings.ipPerSecond } });
-      }
-      refuse(ctx, retryAfterSeconds(ipCount.msBeforeNext), 'slow_down', `too many unauthenticated requests from this address; limit ${settings.ipPerSecond}/s`);
-      return;
-    }
-
     const limits = claimedClientId ? await store.findClientLimits(claimedClientId) : undefined;
     const client = claimedClientId && limits ? { id: claimedClientId, ...limits } : null;
+    // A request naming no known client is counted before it runs: were it counted only once
+    // answered, a concurrent flood would pass the check before any of it had been counted.
+    const countedAgainstIp = client === null;
+    if (countedAgainstIp) {
+      const ipCount = await perIp.penalty(origin.ip);
+      if (ipCount.consumedPoints > settings.ipPerSecond) {
+        if (ipCount.consumedPoints === settings.ipPerSecond + 1) await auditIpLimit(claimedClientId);
+        refuseIp(ipCount.msBeforeNext);
+        return;
+      }
+    } else {
+      const ipCount = await perIp.get(origin.ip);
+      if (ipCount && ipCount.consumedPoints >= settings.ipPerSecond) {
+        if (ipCount.consumedPoints === settings.ipPerSecond) {
+          await perIp.penalty(origin.ip);
+          await auditIpLimit(claimedClientId);
+        }
+        refuseIp(ipCount.msBeforeNext);
+        return;
+      }
+    }
     const quotaKey = client ? `${client.id}:${utcDay(now)}` : '';
     if (client) {
       const limit = client.rateLimit ?? settings.clientPerSecond;
@@ -115,7 +131,11 @@ export function clientRateLimits(store: HotStore, settings: RateLimitSettings, a
     } finally {
       const authenticated = ctx.oidc?.client?.clientId;
       const rejected = ctx.status === 401 || (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client';
-      if (!authenticated || rejected || authenticated !== client?.id) {
+      const unauthenticated = !authenticated || rejected;
+      if (countedAgainstIp) {
+        // A client that authenticates without naming itself up front (a client assertion alone).
+        if (!unauthenticated) await perIp.reward(origin.ip);
+      } else if (unauthenticated || authenticated !== client?.id) {
         // Counted up front against the client it named; it did not prove to be that client.
         if (client) {
           await perSecond.reward(client.id);
