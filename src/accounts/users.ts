@@ -13,6 +13,9 @@ export interface User {
   updatedAt: Date;
 }
 
+/** A password check's outcome; why it failed is for the audit trail, never for the user. */
+export type SignInCheck = { user: User } | { failure: 'unknown_account' } | { failure: 'wrong_password'; accountId: string };
+
 export class UserInputError extends Error {
   override name = 'UserInputError';
 }
@@ -85,7 +88,7 @@ export class Users {
   }
 
   /** Like authenticate, but says why a sign-in failed, for the audit trail (never for the user). */
-  async check(email: string, password: string): Promise<{ user: User } | { failure: 'unknown_account' } | { failure: 'wrong_password'; accountId: string }> {
+  async check(email: string, password: string): Promise<SignInCheck> {
     const row = await this.db.user.findUnique({ where: { email: normaliseEmail(email) } });
     if (!row || password.length > 1024) {
       await this.hasher.verifyAgainstNothing(password.slice(0, 1024));

@@ -2,7 +2,7 @@
 // wrong email and a wrong password with the same message so the form never reveals which it was.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { Users } from '../accounts/users.js';
+import type { SignInCheck, Users } from '../accounts/users.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { requestOrigin } from '../audit/request-context.js';
 import type { LoginThrottle } from '../throttling/login-throttle.js';
@@ -16,7 +16,7 @@ export const INVALID_CREDENTIALS = 'Invalid email or password';
 
 /** The same words whether or not the account exists, so a lockout reveals nothing. */
 export function tooManyAttempts(retryAfterSeconds: number): string {
-  const wait = retryAfterSeconds < 120 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+  const wait = retryAfterSeconds === 1 ? '1 second' : retryAfterSeconds < 120 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
   return `Too many sign-in attempts. Wait ${wait} and try again.`;
 }
 
@@ -74,7 +74,7 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
 
   const origin = requestOrigin(ctx);
   const clientId = typeof interaction.params.client_id === 'string' ? interaction.params.client_id : undefined;
-  const verdict = await deps.throttle.check(email, origin.ip);
+  const verdict = await deps.throttle.begin(email, origin.ip);
   if (!verdict.allowed) {
     await deps.audit.record({ type: 'login.failure', clientId, ...origin, detail: { reason: 'throttled' } });
     ctx.set('Retry-After', String(verdict.retryAfterSeconds));
@@ -82,11 +82,18 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
     return;
   }
 
-  const outcome = await deps.users.check(email, password);
+  const { attempt } = verdict;
+  let outcome: SignInCheck;
+  try {
+    outcome = await deps.users.check(email, password);
+  } catch (error) {
+    await attempt.abandoned();
+    throw error;
+  }
   if (!('user' in outcome)) {
     const accountId = outcome.failure === 'wrong_password' ? outcome.accountId : undefined;
     deps.onSignIn?.('invalid_credentials');
-    const { failures, lockedForSeconds } = await deps.throttle.recordFailure(email, origin.ip);
+    const { failures, lockedForSeconds } = await attempt.failed();
     await deps.audit.record({ type: 'login.failure', clientId, accountId, ...origin, detail: { reason: outcome.failure, failures } });
     if (lockedForSeconds > 0) {
       await deps.audit.record({ type: 'login.lockout', clientId, accountId, ...origin, detail: { failures, locked_seconds: lockedForSeconds } });
@@ -96,7 +103,7 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
   }
 
   const { user } = outcome;
-  await deps.throttle.recordSuccess(email);
+  await attempt.succeeded();
   await deps.audit.record({ type: 'login.success', clientId, accountId: user.id, ...origin });
   deps.onSignIn?.('success');
   await deps.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });

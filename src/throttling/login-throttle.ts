@@ -12,13 +12,21 @@ import { DatabaseCounter, retryAfterSeconds } from './store.js';
 const HARD_FAILURE_LIMIT = 10;
 const HARD_LOCKOUT_SECONDS = 60;
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
 export interface FailureOutcome {
   failures: number;
   /** Seconds the account is now locked for; 0 when it is not locked. */
   lockedForSeconds: number;
 }
+
+/** A sign-in attempt let through: already counted, it must be settled one way or another. */
+export interface LoginAttempt {
+  failed(): Promise<FailureOutcome>;
+  succeeded(): Promise<void>;
+  /** Gives back what was counted, for an attempt that ended in an error rather than a verdict. */
+  abandoned(): Promise<void>;
+}
+
+export type ThrottleVerdict = { allowed: true; attempt: LoginAttempt } | { allowed: false; retryAfterSeconds: number };
 
 function accountKey(email: string): string {
   return hashId(normaliseEmail(email));
@@ -26,35 +34,73 @@ function accountKey(email: string): string {
 
 const ACCOUNT_FAILURES = 'login-failures';
 const ACCOUNT_LOCKS = 'login-lock';
+const ACCOUNT_IN_FLIGHT = 'login-in-flight';
+/** How long an attempt holds its account should the process die before settling it. */
+const IN_FLIGHT_SECONDS = 30;
 
 
 export class LoginThrottle {
   private readonly accountFailures: DatabaseCounter;
   private readonly accountLocks: DatabaseCounter;
   private readonly ipFailures: DatabaseCounter;
+  private readonly accountsInFlight: DatabaseCounter;
 
   constructor(store: HotStore, private readonly settings: LoginThrottleSettings) {
     this.accountFailures = new DatabaseCounter(store, ACCOUNT_FAILURES, settings.windowSeconds);
     this.accountLocks = new DatabaseCounter(store, ACCOUNT_LOCKS, settings.lockoutMaxSeconds);
     this.ipFailures = new DatabaseCounter(store, 'login-ip', settings.windowSeconds);
+    this.accountsInFlight = new DatabaseCounter(store, ACCOUNT_IN_FLIGHT, IN_FLIGHT_SECONDS);
   }
 
-  /** Whether a sign-in for this email from this IP may be checked at all. */
-  async check(email: string, ip: string): Promise<ThrottleVerdict> {
-    const [lock, ipCount] = await Promise.all([this.accountLocks.get(accountKey(email)), this.ipFailures.get(ip)]);
+  /**
+   * Whether a sign-in for this email from this IP may be checked at all. Everything is counted
+   * before the password is: were it counted only after, a burst of concurrent guesses would all
+   * pass this check before the first failure was recorded. So an account takes one attempt at a
+   * time (across instances), and each attempt counts against its IP until it succeeds.
+   */
+  async begin(email: string, ip: string): Promise<ThrottleVerdict> {
+    const key = accountKey(email);
+    const inFlight = await this.accountsInFlight.penalty(key);
+    if (inFlight.consumedPoints > 1) {
+      await this.accountsInFlight.reward(key);
+      return { allowed: false, retryAfterSeconds: 1 };
+    }
+    const [lock, ipCount] = await Promise.all([this.accountLocks.get(key), this.ipFailures.penalty(ip)]);
     const waits: number[] = [];
     if (lock && lock.consumedPoints > 0 && lock.msBeforeNext > 0) waits.push(lock.msBeforeNext);
-    if (ipCount && ipCount.consumedPoints >= this.settings.ipMaxFailures) waits.push(ipCount.msBeforeNext);
-    return waits.length ? { allowed: false, retryAfterSeconds: retryAfterSeconds(Math.max(...waits)) } : { allowed: true };
+    if (ipCount.consumedPoints > this.settings.ipMaxFailures) waits.push(ipCount.msBeforeNext);
+    if (waits.length) {
+      await this.release(key, ip);
+      return { allowed: false, retryAfterSeconds: retryAfterSeconds(Math.max(...waits)) };
+    }
+    return {
+      allowed: true,
+      attempt: {
+        failed: () => this.settleFailure(key, ip),
+        succeeded: () => this.settleSuccess(key, ip),
+        abandoned: () => this.release(key, ip),
+      },
+    };
   }
 
-  async recordFailure(email: string, ip: string): Promise<FailureOutcome> {
-    const key = accountKey(email);
-    const [account] = await Promise.all([this.accountFailures.penalty(key), this.ipFailures.penalty(ip)]);
+  /** Frees the account for its next attempt and gives the IP its point back. */
+  private async release(key: string, ip: string): Promise<void> {
+    await Promise.all([this.accountsInFlight.reward(key), this.ipFailures.reward(ip)]);
+  }
+
+  private async settleFailure(key: string, ip: string): Promise<FailureOutcome> {
+    const account = await this.accountFailures.penalty(key);
     const failures = account.consumedPoints;
     const lockedForSeconds = this.lockoutFor(failures);
+    // Locked before the account is freed, so the next attempt finds the lock.
     if (lockedForSeconds > 0) await this.accountLocks.block(key, lockedForSeconds);
+    await this.accountsInFlight.reward(key);
     return { failures, lockedForSeconds };
+  }
+
+  private async settleSuccess(key: string, ip: string): Promise<void> {
+    await Promise.all([this.accountFailures.delete(key), this.accountLocks.delete(key)]);
+    await this.release(key, ip);
   }
 
   /** Exponential backoff: the base delay at the threshold, doubling with each further failure. */
@@ -63,10 +109,6 @@ export class LoginThrottle {
     if (failures < maxFailures) return 0;
     const backoff = Math.min(lockoutBaseSeconds * 2 ** Math.min(failures - maxFailures, 30), lockoutMaxSeconds);
     return failures >= HARD_FAILURE_LIMIT ? Math.max(backoff, HARD_LOCKOUT_SECONDS) : backoff;
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.unlock(email);
   }
 
   /** Clears an account's failures and lockout; true when there was anything to clear. */

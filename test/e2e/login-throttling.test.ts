@@ -8,7 +8,7 @@ import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js'
 import { browserFor, createClient, createUser, PASSWORD, relyingParty, startAuthorization, type CreatedClient } from '../support/relying-party.js';
 
 const REDIRECT = 'http://127.0.0.1:9510/cb';
-const THROTTLED = /Too many sign-in attempts\. Wait \d+ (seconds|minutes) and try again\./;
+const THROTTLED = /Too many sign-in attempts\. Wait \d+ (seconds?|minutes) and try again\./;
 
 interface AuditJson { events: { type: string; account_id: string | null; ip: string | null; detail: Record<string, unknown> | null }[] }
 
@@ -91,5 +91,50 @@ describe('login throttling', () => {
   test('gatehouse user unlock reports when there was nothing to clear', async () => {
     const result = await gh.cliJson<{ had_failures: boolean }>(['user', 'unlock', 'carol@example.com']);
     assert.equal(result.had_failures, false);
+  });
+});
+
+describe('login throttling against concurrent guesses', () => {
+  let gh: Gatehouse;
+  let web: CreatedClient;
+  before(async () => {
+    gh = await startGatehouse({ LOGIN_IP_MAX_FAILURES: '5' });
+    web = await createClient(gh, ['--name', 'Web', '--grant', 'authorization_code', '--redirect-uri', REDIRECT]);
+  });
+  after(async () => gh?.stop());
+
+  /** Opens `count` sign-in pages first, then submits them all at once. */
+  async function burst(count: number, email: (i: number) => string): Promise<Page[]> {
+    const rp = await relyingParty(gh, web);
+    const opened = await Promise.all(Array.from({ length: count }, async () => {
+      const browser = browserFor(REDIRECT);
+      const start = await startAuthorization(rp, REDIRECT);
+      return { browser, page: await browser.request(start.url.href) };
+    }));
+    return Promise.all(opened.map(({ browser, page }, i) => browser.submit(page, 'Sign in', { email: email(i), password: `guess-${i}` })));
+  }
+
+  async function checkedPasswords(): Promise<number> {
+    const failures = await gh.cliJson<AuditJson>(['audit', 'list', '--type', 'login.failure']);
+    return failures.events.filter((e) => e.detail?.reason !== 'throttled').length;
+  }
+
+  test('a burst of guesses at one account checks one at a time, never more than the lockout allows', async () => {
+    await createUser(gh, 'dave@example.com');
+    const pages = await burst(12, () => 'dave@example.com');
+    const checked = pages.filter((p) => p.status === 401).length;
+    assert.ok(checked >= 1 && checked <= 5, `passwords checked: ${checked}`);
+    assert.ok(pages.every((p) => p.status === 401 || (p.status === 429 && THROTTLED.test(p.html))));
+    assert.equal(await checkedPasswords(), checked);
+    await gh.cliJson(['user', 'unlock', 'dave@example.com']);
+  });
+
+  test('a burst across many accounts from one IP stops at the per-IP limit', async () => {
+    const before = await checkedPasswords();
+    const pages = await burst(12, (i) => `stuffed-${i}@example.com`);
+    const checked = pages.filter((p) => p.status === 401).length;
+    // Five failures per IP, some already used by the test before.
+    assert.ok(before + checked <= 5, `passwords checked: ${before} before, ${checked} in the burst`);
+    assert.ok(pages.filter((p) => p.status === 429).length >= 7);
   });
 });

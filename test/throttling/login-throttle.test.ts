@@ -1,11 +1,21 @@
 // The lockout schedule of LoginThrottle against a real database: exponential backoff from the
-// threshold, a cap, and at least a minute after a tenth consecutive failure whatever the settings.
+// threshold, a cap, at least a minute after a tenth consecutive failure whatever the settings, and
+// attempts counted before the password is checked, so concurrent guesses cannot outrun the count.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle } from '../../src/throttling/login-throttle.js';
+import { LoginThrottle, type LoginAttempt, type ThrottleVerdict } from '../../src/throttling/login-throttle.js';
 import { createTempDatabase, type TempDatabase } from '../support/temp-database.js';
 
 const DEFAULTS = { maxFailures: 5, windowSeconds: 900, lockoutBaseSeconds: 30, lockoutMaxSeconds: 900, ipMaxFailures: 50 };
+
+function admitted(verdict: ThrottleVerdict): LoginAttempt {
+  assert.ok(verdict.allowed, 'the attempt is let through');
+  return verdict.attempt;
+}
+
+async function fail(throttle: LoginThrottle, email: string, ip: string) {
+  return admitted(await throttle.begin(email, ip)).failed();
+}
 
 describe('LoginThrottle', () => {
   let temp: TempDatabase;
@@ -21,13 +31,11 @@ describe('LoginThrottle', () => {
 
   test('after ten consecutive failures nothing is checked for at least a minute', async () => {
     const throttle = new LoginThrottle(temp.store, { ...DEFAULTS, maxFailures: 10, lockoutBaseSeconds: 1 });
-    for (let i = 1; i <= 9; i += 1) await throttle.recordFailure('eve@example.com', '10.0.0.1');
-    const ninth = await throttle.check('eve@example.com', '10.0.0.1');
-    assert.deepEqual(ninth, { allowed: true });
-    const tenth = await throttle.recordFailure('eve@example.com', '10.0.0.1');
+    for (let i = 1; i <= 9; i += 1) await fail(throttle, 'eve@example.com', '10.0.0.1');
+    const tenth = await fail(throttle, 'eve@example.com', '10.0.0.1');
     assert.equal(tenth.failures, 10);
     assert.ok(tenth.lockedForSeconds >= 60);
-    const verdict = await throttle.check('EVE@example.com', '10.0.0.2');
+    const verdict = await throttle.begin('EVE@example.com', '10.0.0.2');
     assert.equal(verdict.allowed, false);
     assert.ok(!verdict.allowed && verdict.retryAfterSeconds >= 59);
   });
@@ -35,10 +43,37 @@ describe('LoginThrottle', () => {
   test('counters are rows in the database, shared by every instance', async () => {
     const one = new LoginThrottle(temp.store, DEFAULTS);
     const other = new LoginThrottle(temp.store, DEFAULTS);
-    for (let i = 0; i < 5; i += 1) await one.recordFailure('mallory@example.com', '10.0.0.3');
-    assert.equal((await other.check('mallory@example.com', '10.0.0.4')).allowed, false);
+    for (let i = 0; i < 5; i += 1) await fail(one, 'mallory@example.com', '10.0.0.3');
+    assert.equal((await other.begin('mallory@example.com', '10.0.0.4')).allowed, false);
     assert.ok((await temp.db.rateLimit.count()) > 0);
     assert.equal(await other.unlock('mallory@example.com'), true);
-    assert.equal((await one.check('mallory@example.com', '10.0.0.4')).allowed, true);
+    await admitted(await one.begin('mallory@example.com', '10.0.0.4')).succeeded();
+  });
+
+  test('an account takes one attempt at a time, on any instance, until it is settled', async () => {
+    const one = new LoginThrottle(temp.store, DEFAULTS);
+    const other = new LoginThrottle(temp.store, DEFAULTS);
+    const verdicts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : other).begin('trent@example.com', `10.0.1.${i}`)));
+    assert.equal(verdicts.filter((v) => v.allowed).length, 1);
+    assert.ok(verdicts.every((v) => v.allowed || v.retryAfterSeconds === 1));
+    assert.equal((await one.begin('trent@example.com', '10.0.1.99')).allowed, false, 'still held while in flight');
+    const first = verdicts.find((v) => v.allowed);
+    assert.ok(first?.allowed);
+    await first.attempt.abandoned();
+    const next = admitted(await other.begin('trent@example.com', '10.0.1.99'));
+    assert.equal((await next.failed()).failures, 1);
+    await admitted(await one.begin('trent@example.com', '10.0.1.99')).succeeded();
+  });
+
+  test('concurrent attempts from one IP never exceed its failure limit; successes give their point back', async () => {
+    const throttle = new LoginThrottle(temp.store, { ...DEFAULTS, ipMaxFailures: 4 });
+    const ip = '10.0.2.1';
+    await admitted(await throttle.begin('ok-1@example.com', ip)).succeeded();
+    const verdicts = await Promise.all(Array.from({ length: 12 }, (_, i) => throttle.begin(`victim-${i}@example.com`, ip)));
+    const attempts = verdicts.filter((v) => v.allowed);
+    assert.equal(attempts.length, 4, 'the success before counts nothing; four more fit');
+    await Promise.all(attempts.map((v) => admitted(v).failed()));
+    assert.equal((await throttle.begin('someone@example.com', ip)).allowed, false);
+    assert.equal((await throttle.begin('someone@example.com', '10.0.2.2')).allowed, true, 'other addresses are unaffected');
   });
 });
