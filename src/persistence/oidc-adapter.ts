@@ -3,7 +3,7 @@
 // that id, so a copy of the database hands out no working token, code or session id. Every request
 // reads and writes these rows, so they go through the prepared hot-path statements (hot-path/); the
 // rare client writes of dynamic registration go through Prisma like every other repository.
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { Provider, errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
 import type { HotStore, SecondaryColumn, StoredPayload } from './hot-path/hot-store.js';
 import { hashId, seal, unseal } from './sealing.js';
@@ -30,6 +30,39 @@ function requiredString(payload: AdapterPayload, key: 'accountId' | 'clientId', 
   const value = payload[key];
   if (typeof value !== 'string' || value === '') throw new TypeError(`${model} payload has no ${key}`);
   return value;
+}
+
+/** Payload models whose rows belong to a grant, as oidc-provider revokes them with it. */
+const GRANT_BOUND_PAYLOADS = ['AccessToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+
+/** The words oidc-provider itself uses when a one-time value comes back, so events read the same. */
+function alreadyUsed(model: string): string {
+  switch (model) {
+    case 'RefreshToken': return 'refresh token already used';
+    case 'AuthorizationCode': return 'authorization code already consumed';
+    case 'DeviceCode': return 'device code already consumed';
+    case 'BackchannelAuthenticationRequest': return 'backchannel authentication request already consumed';
+    default: return `${model} already consumed`;
+  }
+}
+
+/**
+ * oidc-provider checks `consumed` on the row it read, then consumes: two requests presenting the same
+ * code or refresh token at once both pass that check. The conditional consume lets only the first
+ * through; the other is a replay like any other, so the grant is revoked (as oidc-provider does for
+ * a sequential one, its event included) and the request refused.
+ */
+async function refuseConcurrentReuse(store: HotStore, model: string, grantId: unknown): Promise<never> {
+  if (typeof grantId === 'string' && grantId !== '') {
+    await Promise.all([
+      store.deleteGrant(grantId),
+      store.deleteRefreshTokensOfGrant(grantId),
+      ...GRANT_BOUND_PAYLOADS.map((name) => store.deletePayloadsOfGrant(name, grantId)),
+    ]);
+    const ctx = Provider.ctx;
+    ctx?.oidc.provider.emit('grant.revoked', ctx, grantId);
+  }
+  throw new errors.InvalidGrant(alreadyUsed(model));
 }
 
 /** Lookups by user code or uid only exist for models that carry them; the rest find nothing. */
@@ -134,7 +167,8 @@ class RefreshTokenAdapter extends BaseAdapter {
   }
 
   override async consume(id: string): Promise<void> {
-    await this.store.consumeRefreshToken(hashId(id), Date.now());
+    if (await this.store.consumeRefreshToken(hashId(id), Date.now())) return;
+    await refuseConcurrentReuse(this.store, this.name, (await this.find(id))?.grantId);
   }
 
   async destroy(id: string): Promise<void> {
@@ -200,7 +234,8 @@ class PayloadAdapter extends BaseAdapter {
   }
 
   override async consume(id: string): Promise<void> {
-    await this.store.consumePayload(this.name, hashId(id), Date.now());
+    if (await this.store.consumePayload(this.name, hashId(id), Date.now())) return;
+    await refuseConcurrentReuse(this.store, this.name, (await this.find(id))?.grantId);
   }
 
   async destroy(id: string): Promise<void> {

@@ -83,6 +83,24 @@ describe('authorization code flow', () => {
     await assert.rejects(oidc.fetchUserInfo(rp, tokens.access_token, userId), 'the access token from the replayed code is revoked');
   });
 
+  test('a code redeemed by several requests at once gives tokens to one, and the grant is revoked', async () => {
+    const start = await startAuthorization(rp, REDIRECT);
+    const landed = await signInAndDecide(browserFor(REDIRECT), start.url, EMAIL);
+    // Raw requests, built before any is sent, so they reach the server together.
+    const body = new URLSearchParams({
+      grant_type: 'authorization_code', code: new URL(landed.url).searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: start.verifier,
+    }).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${web.client_id}:${web.client_secret}`).toString('base64')}` };
+    const answers = await Promise.all(Array.from({ length: 12 }, async () => {
+      const response = await fetch(`${gh.issuer}/token`, { method: 'POST', headers, body });
+      return { status: response.status, body: (await response.json()) as { error?: string; access_token: string } };
+    }));
+    const won = answers.filter((a) => a.status === 200).map((a) => a.body);
+    assert.equal(won.length, 1, 'exactly one request gets tokens');
+    assert.ok(answers.every((a) => a.status === 200 || (a.status === 400 && a.body.error === 'invalid_grant')));
+    await assert.rejects(oidc.fetchUserInfo(rp, won[0].access_token, userId), 'what the code issued is revoked');
+  });
+
   test('the code verifier must match the S256 challenge', async () => {
     const start = await startAuthorization(rp, REDIRECT);
     const landed = await signInAndDecide(browserFor(REDIRECT), start.url, EMAIL);

@@ -57,6 +57,25 @@ describe('refresh tokens', () => {
     assert.equal((await oidc.tokenIntrospection(introspector, second.refresh_token!)).active, false);
   });
 
+  test('a refresh token presented by several requests at once rotates for one, and the grant is revoked', async () => {
+    const reuses = async () => (await gh.cliJson<{ events: unknown[] }>(['audit', 'list', '--type', 'refresh_token.reuse'])).events.length;
+    const reusesBefore = await reuses();
+    const first = await signIn();
+    // Raw requests, built before any is sent, so they reach the server together.
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: spa.client_id }).toString();
+    const answers = await Promise.all(Array.from({ length: 12 }, async () => {
+      const response = await fetch(`${gh.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      return { status: response.status, body: (await response.json()) as { error?: string; access_token: string; refresh_token?: string } };
+    }));
+    const won = answers.filter((a) => a.status === 200).map((a) => a.body);
+    assert.equal(won.length, 1, 'exactly one request gets a new refresh token');
+    assert.ok(answers.every((a) => a.status === 200 || (a.status === 400 && a.body.error === 'invalid_grant')));
+    await assert.rejects(oidc.refreshTokenGrant(rp, won[0].refresh_token!), (err: oidc.ResponseBodyError) => err.error === 'invalid_grant',
+      'the one that got through holds a revoked grant too');
+    assert.equal((await oidc.tokenIntrospection(introspector, won[0].access_token)).active, false);
+    assert.ok(await reuses() > reusesBefore, 'the reuse is in the audit trail');
+  });
+
   test('another client cannot use the refresh token', async () => {
     const tokens = await signIn();
     const other = await createClient(gh, ['--name', 'Other SPA', '--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', 'http://127.0.0.1:9101/cb']);

@@ -147,6 +147,31 @@ describe('oidc-provider Prisma adapter', () => {
     });
   });
 
+  describe('one-time values consumed by two requests at once', () => {
+    for (const model of ['RefreshToken', 'AuthorizationCode', 'DeviceCode']) {
+      it(`${model}: one consume wins; the other is refused with invalid_grant and the grant is revoked`, async () => {
+        const grants = adapter('Grant');
+        const accessTokens = adapter('AccessToken');
+        const tokens = adapter(model);
+        const grantId = newId();
+        await grants.upsert(grantId, tokenPayload('Grant', grantId), 600);
+        const accessToken = secret(newId());
+        await accessTokens.upsert(accessToken, tokenPayload('AccessToken', accessToken, { grantId }), 600);
+        const id = secret(newId());
+        await tokens.upsert(id, tokenPayload(model, id, { grantId }), 600);
+
+        const results = await Promise.allSettled([tokens.consume(id), tokens.consume(id)]);
+        assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+        const refused = results.find((r) => r.status === 'rejected')?.reason as { error?: string; error_detail?: string };
+        assert.equal(refused.error, 'invalid_grant');
+        assert.match(refused.error_detail ?? '', /already (used|consumed)/);
+        assert.equal(await grants.find(grantId), undefined, 'the grant is gone');
+        assert.equal(await accessTokens.find(accessToken), undefined, 'and what it issued');
+        assert.equal(await tokens.find(id), undefined, 'the value itself belongs to the grant too');
+      });
+    }
+  });
+
   describe('RefreshToken', () => {
     it('round-trips under the hash of its id with a sealed payload', async () => {
       const tokens = adapter('RefreshToken');

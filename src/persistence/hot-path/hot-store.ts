@@ -86,7 +86,8 @@ export interface HotStore {
   /** Leaves consumedAt alone: a re-save must never make a used token usable again. */
   upsertRefreshToken(row: RefreshTokenRecord, now: number): Promise<void>;
   findRefreshToken(idHash: string): Promise<StoredPayload | undefined>;
-  consumeRefreshToken(idHash: string, at: number): Promise<void>;
+  /** Marks the token used; false when it already was (or is gone): another request got there first. */
+  consumeRefreshToken(idHash: string, at: number): Promise<boolean>;
   deleteRefreshToken(idHash: string): Promise<void>;
   deleteRefreshTokensOfGrant(grantId: string): Promise<void>;
 
@@ -95,7 +96,8 @@ export interface HotStore {
   findPayload(model: string, idHash: string): Promise<StoredPayload | undefined>;
   /** The newest row for the value that expired no earlier than `liveAfter`, with its sealed id. */
   findPayloadBy(model: string, column: SecondaryColumn, hash: string, liveAfter: number): Promise<(StoredPayload & { sealedId: string | null }) | undefined>;
-  consumePayload(model: string, idHash: string, at: number): Promise<void>;
+  /** As consumeRefreshToken: false when another request consumed it first. */
+  consumePayload(model: string, idHash: string, at: number): Promise<boolean>;
   deletePayload(model: string, idHash: string): Promise<void>;
   deletePayloadsOfGrant(model: string, grantId: string): Promise<void>;
 

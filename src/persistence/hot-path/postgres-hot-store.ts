@@ -62,8 +62,9 @@ export class PostgresHotStore implements HotStore {
     return this.first('refresh_find', `SELECT ${PAYLOAD_COLUMNS} FROM "RefreshToken" WHERE "idHash" = $1`, [idHash]);
   }
 
-  async consumeRefreshToken(idHash: string, consumedAt: number): Promise<void> {
-    await this.rows('refresh_consume', `UPDATE "RefreshToken" SET "consumedAt" = ${at(1)} WHERE "idHash" = $2`, [consumedAt, idHash]);
+  async consumeRefreshToken(idHash: string, consumedAt: number): Promise<boolean> {
+    const rows = await this.rows('refresh_consume', `UPDATE "RefreshToken" SET "consumedAt" = ${at(1)} WHERE "idHash" = $2 AND "consumedAt" IS NULL RETURNING "idHash"`, [consumedAt, idHash]);
+    return rows.length > 0;
   }
 
   async deleteRefreshToken(idHash: string): Promise<void> {
@@ -97,8 +98,9 @@ export class PostgresHotStore implements HotStore {
       [model, hash, liveAfter]);
   }
 
-  async consumePayload(model: string, idHash: string, consumedAt: number): Promise<void> {
-    await this.rows('payload_consume', `UPDATE "OidcPayload" SET "consumedAt" = ${at(1)} WHERE "model" = $2 AND "idHash" = $3`, [consumedAt, model, idHash]);
+  async consumePayload(model: string, idHash: string, consumedAt: number): Promise<boolean> {
+    const rows = await this.rows('payload_consume', `UPDATE "OidcPayload" SET "consumedAt" = ${at(1)} WHERE "model" = $2 AND "idHash" = $3 AND "consumedAt" IS NULL RETURNING "idHash"`, [consumedAt, model, idHash]);
+    return rows.length > 0;
   }
 
   async deletePayload(model: string, idHash: string): Promise<void> {

@@ -134,8 +134,9 @@ export class SqliteHotStore implements HotStore {
     return this.get<StoredPayload>(`SELECT ${PAYLOAD_COLUMNS} FROM "RefreshToken" WHERE "idHash" = ?`, idHash);
   }
 
-  async consumeRefreshToken(idHash: string, at: number): Promise<void> {
-    await this.run('UPDATE "RefreshToken" SET "consumedAt" = ? WHERE "idHash" = ?', at, idHash);
+  async consumeRefreshToken(idHash: string, at: number): Promise<boolean> {
+    const row = await this.returning('UPDATE "RefreshToken" SET "consumedAt" = ? WHERE "idHash" = ? AND "consumedAt" IS NULL RETURNING "idHash"', at, idHash);
+    return row !== undefined;
   }
 
   async deleteRefreshToken(idHash: string): Promise<void> {
@@ -171,8 +172,9 @@ export class SqliteHotStore implements HotStore {
     );
   }
 
-  async consumePayload(model: string, idHash: string, at: number): Promise<void> {
-    await this.run('UPDATE "OidcPayload" SET "consumedAt" = ? WHERE "model" = ? AND "idHash" = ?', at, model, idHash);
+  async consumePayload(model: string, idHash: string, at: number): Promise<boolean> {
+    const row = await this.returning('UPDATE "OidcPayload" SET "consumedAt" = ? WHERE "model" = ? AND "idHash" = ? AND "consumedAt" IS NULL RETURNING "idHash"', at, model, idHash);
+    return row !== undefined;
   }
 
   async deletePayload(model: string, idHash: string): Promise<void> {
