@@ -8,6 +8,7 @@ import { openDatabase, openDatabaseWithConnection, type Database } from './persi
 import { createHotStore } from './persistence/hot-path/create-hot-store.js';
 import { providerOf } from './persistence/database-provider.js';
 import { createAdapterFactory } from './persistence/oidc-adapter.js';
+import { refuseReplay } from './oidc/replay-refusal.js';
 import { startSweeper } from './persistence/sweeper.js';
 import { loadSigningKeys, retiredKeyLifetime } from './keys/signing-keys.js';
 import { loadCookieKeys } from './keys/cookie-keys.js';
@@ -105,7 +106,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const provider = createProvider(db, {
     config,
     log,
-    adapter: createAdapterFactory(db, store),
+    adapter: createAdapterFactory(db, store, refuseReplay),
     findAccount: createFindAccount(store),
     jwks,
     cookieKeys,

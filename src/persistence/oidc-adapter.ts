@@ -3,7 +3,7 @@
 // that id, so a copy of the database hands out no working token, code or session id. Every request
 // reads and writes these rows, so they go through the prepared hot-path statements (hot-path/); the
 // rare client writes of dynamic registration go through Prisma like every other repository.
-import { Provider, errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Database } from './prisma-client.js';
 import type { HotStore, SecondaryColumn, StoredPayload } from './hot-path/hot-store.js';
 import { hashId, seal, unseal } from './sealing.js';
@@ -35,34 +35,31 @@ function requiredString(payload: AdapterPayload, key: 'accountId' | 'clientId', 
 /** Payload models whose rows belong to a grant, as oidc-provider revokes them with it. */
 const GRANT_BOUND_PAYLOADS = ['AccessToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
 
-/** The words oidc-provider itself uses when a one-time value comes back, so events read the same. */
-function alreadyUsed(model: string): string {
-  switch (model) {
-    case 'RefreshToken': return 'refresh token already used';
-    case 'AuthorizationCode': return 'authorization code already consumed';
-    case 'DeviceCode': return 'device code already consumed';
-    case 'BackchannelAuthenticationRequest': return 'backchannel authentication request already consumed';
-    default: return `${model} already consumed`;
-  }
-}
+/**
+ * The error for a request that presented a one-time value (code, refresh token) another request
+ * consumed first, given its model and grant; the grant is already revoked when it is called.
+ */
+export type ReplayRefusal = (model: string, grantId: string | undefined) => Error;
+
+/** Outside the provider (the CLI) nothing is consumed; this only names the model should it be. */
+const plainRefusal: ReplayRefusal = (model) => new Error(`${model} already consumed`);
 
 /**
  * oidc-provider checks `consumed` on the row it read, then consumes: two requests presenting the same
  * code or refresh token at once both pass that check. The conditional consume lets only the first
  * through; the other is a replay like any other, so the grant is revoked (as oidc-provider does for
- * a sequential one, its event included) and the request refused.
+ * a sequential one) and the request refused.
  */
-async function refuseConcurrentReuse(store: HotStore, model: string, grantId: unknown): Promise<never> {
-  if (typeof grantId === 'string' && grantId !== '') {
+async function refuseConcurrentReplay(store: HotStore, refusal: ReplayRefusal, model: string, grantId: unknown): Promise<never> {
+  const grant = typeof grantId === 'string' && grantId !== '' ? grantId : undefined;
+  if (grant) {
     await Promise.all([
-      store.deleteGrant(grantId),
-      store.deleteRefreshTokensOfGrant(grantId),
-      ...GRANT_BOUND_PAYLOADS.map((name) => store.deletePayloadsOfGrant(name, grantId)),
+      store.deleteGrant(grant),
+      store.deleteRefreshTokensOfGrant(grant),
+      ...GRANT_BOUND_PAYLOADS.map((name) => store.deletePayloadsOfGrant(name, grant)),
     ]);
-    const ctx = Provider.ctx;
-    ctx?.oidc.provider.emit('grant.revoked', ctx, grantId);
   }
-  throw new errors.InvalidGrant(alreadyUsed(model));
+  throw refusal(model, grant);
 }
 
 /** Lookups by user code or uid only exist for models that carry them; the rest find nothing. */
@@ -149,6 +146,10 @@ class GrantAdapter extends BaseAdapter {
 
 /** Refresh tokens have their own table so they can be listed and revoked per account or client. */
 class RefreshTokenAdapter extends BaseAdapter {
+  constructor(store: HotStore, name: string, private readonly refusal: ReplayRefusal) {
+    super(store, name);
+  }
+
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     await this.store.upsertRefreshToken({
       idHash: hashId(id),
@@ -168,7 +169,7 @@ class RefreshTokenAdapter extends BaseAdapter {
 
   override async consume(id: string): Promise<void> {
     if (await this.store.consumeRefreshToken(hashId(id), Date.now())) return;
-    await refuseConcurrentReuse(this.store, this.name, (await this.find(id))?.grantId);
+    await refuseConcurrentReplay(this.store, this.refusal, this.name, (await this.find(id))?.grantId);
   }
 
   async destroy(id: string): Promise<void> {
@@ -195,6 +196,10 @@ function secondaryLookup(name: string, id: string, payload: AdapterPayload) {
 
 /** Sessions, interactions, codes, access tokens, device codes and every other model. */
 class PayloadAdapter extends BaseAdapter {
+  constructor(store: HotStore, name: string, private readonly refusal: ReplayRefusal) {
+    super(store, name);
+  }
+
   private open(id: string, row: StoredPayload): AdapterPayload {
     return withConsumed(JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload, row.consumedAt);
   }
@@ -235,7 +240,7 @@ class PayloadAdapter extends BaseAdapter {
 
   override async consume(id: string): Promise<void> {
     if (await this.store.consumePayload(this.name, hashId(id), Date.now())) return;
-    await refuseConcurrentReuse(this.store, this.name, (await this.find(id))?.grantId);
+    await refuseConcurrentReplay(this.store, this.refusal, this.name, (await this.find(id))?.grantId);
   }
 
   async destroy(id: string): Promise<void> {
@@ -248,7 +253,7 @@ class PayloadAdapter extends BaseAdapter {
 }
 
 /** The value for oidc-provider's `adapter` option: one adapter per model name. */
-export function createAdapterFactory(db: Database, store: HotStore): AdapterFactory {
+export function createAdapterFactory(db: Database, store: HotStore, refusal: ReplayRefusal = plainRefusal): AdapterFactory {
   return (name: string): Adapter => {
     switch (name) {
       case 'Client':
@@ -256,9 +261,9 @@ export function createAdapterFactory(db: Database, store: HotStore): AdapterFact
       case 'Grant':
         return new GrantAdapter(store, name);
       case 'RefreshToken':
-        return new RefreshTokenAdapter(store, name);
+        return new RefreshTokenAdapter(store, name, refusal);
       default:
-        return new PayloadAdapter(store, name);
+        return new PayloadAdapter(store, name, refusal);
     }
   };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { createAdapterFactory } from '../../src/persistence/oidc-adapter.js';
+import { refuseReplay } from '../../src/oidc/replay-refusal.js';
 import { deriveKey, hashId, seal, unseal } from '../../src/persistence/sealing.js';
 import { hkdfSync } from 'node:crypto';
 import { EXPIRED_ROW_RETENTION_MS } from '../../src/persistence/retention.js';
@@ -69,7 +70,7 @@ describe('oidc-provider Prisma adapter', () => {
 
   before(async () => {
     temp = await createTempDatabase();
-    adapter = createAdapterFactory(temp.db, temp.store);
+    adapter = createAdapterFactory(temp.db, temp.store, refuseReplay);
   });
   after(async () => temp?.close());
 
