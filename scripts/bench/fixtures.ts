@@ -9,7 +9,16 @@ export function benchResourceFormat(env: Record<string, string | undefined>): 'j
 
 export const REFRESH_SCOPE = 'openid offline_access';
 export const REDIRECT_URI = 'http://127.0.0.1:9999/cb';
-export const USER = { email: 'bench@example.com', password: 'a long bench passphrase' };
+/**
+ * One account takes at most LOGIN_MAX_FAILURES - 1 sign-ins at the very same moment (the throttle
+ * counts attempts in progress as failures), so concurrent flows spread over this many accounts:
+ * four per account at the benchmark's 64 connections.
+ */
+export const BENCH_USERS = 16;
+/** The account flow number `i` signs in as. */
+export function benchUser(i: number): { email: string; password: string } {
+  return { email: `bench-${i % BENCH_USERS}@example.com`, password: 'a long bench passphrase' };
+}
 
 interface BenchClient {
   /** Arguments for `gatehouse client create`. */

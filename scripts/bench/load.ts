@@ -61,17 +61,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Runs `task` in `concurrency` closed loops for `seconds`; each completed call is one unit. */
-export async function runLoop(task: () => Promise<unknown>, concurrency: number, seconds: number): Promise<LoadResult> {
+/** Runs `task` in `concurrency` closed loops for `seconds`; each completed call is one unit and is told its loop's number. */
+export async function runLoop(task: (worker: number) => Promise<unknown>, concurrency: number, seconds: number): Promise<LoadResult> {
   const durations: number[] = [];
   let errors = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
+  await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
       try {
-        await task();
+        await task(worker);
         durations.push(performance.now() - t0);
       } catch {
         errors += 1;

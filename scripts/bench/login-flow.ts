@@ -2,7 +2,7 @@
 // authorize, sign in, consent, token. The benchmark counts these per second.
 import { createHash, randomBytes } from 'node:crypto';
 import { Browser, labels } from '../../test/support/browser.js';
-import { REDIRECT_URI, USER } from './fixtures.js';
+import { REDIRECT_URI, benchUser } from './fixtures.js';
 
 const b64url = (bytes: Buffer) => bytes.toString('base64url');
 
@@ -12,8 +12,8 @@ export interface FlowTokens {
   id_token?: string;
 }
 
-/** Runs the flow in `browser` (a fresh one signs in; a reused one only consents). */
-export async function loginFlow(issuer: string, clientId: string, scope: string, browser = new Browser((url) => url.href.startsWith(REDIRECT_URI))): Promise<FlowTokens> {
+/** Runs the flow in `browser` as `user` (a fresh browser signs in; a reused one only consents). */
+export async function loginFlow(issuer: string, clientId: string, scope: string, user = benchUser(0), browser = new Browser((url) => url.href.startsWith(REDIRECT_URI))): Promise<FlowTokens> {
   const verifier = b64url(randomBytes(32));
   const authorize = new URL(`${issuer}/auth`);
   authorize.search = new URLSearchParams({
@@ -28,7 +28,7 @@ export async function loginFlow(issuer: string, clientId: string, scope: string,
     code_challenge_method: 'S256',
   }).toString();
   let page = await browser.request(authorize.href);
-  if (labels(page.html).includes('Password')) page = await browser.submit(page, 'Sign in', USER);
+  if (labels(page.html).includes('Password')) page = await browser.submit(page, 'Sign in', user);
   if (page.status !== 0) page = await browser.submit(page, 'Allow');
   const code = new URL(page.url).searchParams.get('code');
   if (page.status !== 0 || !code) throw new Error(`the flow did not reach the client: ${page.status} ${page.url}`);

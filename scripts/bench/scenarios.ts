@@ -1,5 +1,5 @@
 // The benchmark scenarios: what each one sends, to either server, and what counts as its answer.
-import { API_SCOPE } from './fixtures.js';
+import { API_SCOPE, benchUser } from './fixtures.js';
 import { runAutocannon, runLoop, type LoadResult, type RequestPlan } from './load.js';
 import { basic, clientCredentialsToken, deviceCode, type Target } from './targets.js';
 import { loginFlow } from './login-flow.js';
@@ -85,7 +85,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'auth-code-flow', label: 'full authorization-code flows', jwt: false, ceiling: false,
-    run: (target, connections, seconds) => runLoop(() => loginFlow(target.url, target.credentials.spa.client_id, 'openid'), connections, seconds),
+    run: (target, connections, seconds) => runLoop((worker) => loginFlow(target.url, target.credentials.spa.client_id, 'openid', benchUser(worker)), connections, seconds),
   },
 ];
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
 import { createScratchDatabase } from '../../src/persistence/scratch-database.js';
 import { Browser } from '../../test/support/browser.js';
-import { API_RESOURCE, API_SCOPE, BENCH_CLIENTS, REDIRECT_URI, REFRESH_SCOPE, USER, benchResourceFormat, type ClientName, type Credentials } from './fixtures.js';
+import { API_RESOURCE, API_SCOPE, BENCH_CLIENTS, REDIRECT_URI, REFRESH_SCOPE, BENCH_USERS, benchResourceFormat, benchUser, type ClientName, type Credentials } from './fixtures.js';
 import { spawnPinned, waitForLine, type Cores, type ServerProcess } from './processes.js';
 import { loginFlow } from './login-flow.js';
 
@@ -101,7 +101,10 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
     RATE_LIMIT_CLIENT_PER_SECOND: '1000000', RATE_LIMIT_IP_PER_SECOND: '1000000',
     ...options.env,
   };
-  await cli(env, ['user', 'create', '--email', USER.email, '--password-stdin'], `${USER.password}\n`);
+  for (let i = 0; i < BENCH_USERS; i += 1) {
+    const user = benchUser(i);
+    await cli(env, ['user', 'create', '--email', user.email, '--password-stdin'], `${user.password}\n`);
+  }
   await cli(env, ['resource', 'create', '--identifier', API_RESOURCE, '--scope', API_SCOPE, '--format', benchResourceFormat(env)]);
   const credentials = {} as Credentials;
   for (const [name, client] of Object.entries(BENCH_CLIENTS) as [ClientName, (typeof BENCH_CLIENTS)[ClientName]][]) {
@@ -124,7 +127,7 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   const browser = new Browser((u) => u.href.startsWith(REDIRECT_URI));
   const refreshTokens: string[] = [];
   for (let i = 0; i < options.refreshTokens; i += 1) {
-    refreshTokens.push(String((await loginFlow(url, credentials.spa.client_id, REFRESH_SCOPE, browser)).refresh_token));
+    refreshTokens.push(String((await loginFlow(url, credentials.spa.client_id, REFRESH_SCOPE, benchUser(0), browser)).refresh_token));
   }
   return { name: 'gatehouse', url, server, credentials, refreshTokens, firstTokenMs, databaseFile };
 }

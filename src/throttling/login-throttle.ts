@@ -34,73 +34,59 @@ function accountKey(email: string): string {
 
 const ACCOUNT_FAILURES = 'login-failures';
 const ACCOUNT_LOCKS = 'login-lock';
-const ACCOUNT_IN_FLIGHT = 'login-in-flight';
-/** How long an attempt holds its account should the process die before settling it. */
-const IN_FLIGHT_SECONDS = 30;
 
 
 export class LoginThrottle {
-  private readonly accountFailures: DatabaseCounter;
+  private readonly accountAttempts: DatabaseCounter;
   private readonly accountLocks: DatabaseCounter;
   private readonly ipFailures: DatabaseCounter;
-  private readonly accountsInFlight: DatabaseCounter;
 
   constructor(store: HotStore, private readonly settings: LoginThrottleSettings) {
-    this.accountFailures = new DatabaseCounter(store, ACCOUNT_FAILURES, settings.windowSeconds);
+    this.accountAttempts = new DatabaseCounter(store, ACCOUNT_FAILURES, settings.windowSeconds);
     this.accountLocks = new DatabaseCounter(store, ACCOUNT_LOCKS, settings.lockoutMaxSeconds);
     this.ipFailures = new DatabaseCounter(store, 'login-ip', settings.windowSeconds);
-    this.accountsInFlight = new DatabaseCounter(store, ACCOUNT_IN_FLIGHT, IN_FLIGHT_SECONDS);
   }
 
   /**
-   * Whether a sign-in for this email from this IP may be checked at all. Everything is counted
-   * before the password is: were it counted only after, a burst of concurrent guesses would all
-   * pass this check before the first failure was recorded. So an account takes one attempt at a
-   * time (across instances), and each attempt counts against its IP until it succeeds.
+   * Whether a sign-in for this email from this IP may be checked at all. Attempts are counted
+   * before the password is checked, as failures until they succeed: counted only afterwards, a
+   * burst of concurrent guesses would all pass here before the first failure was recorded. The
+   * attempt whose failure would lock the account takes the lock up front, so attempts beyond it wait
+   * for its outcome instead of being checked alongside it.
    */
   async begin(email: string, ip: string): Promise<ThrottleVerdict> {
     const key = accountKey(email);
-    const inFlight = await this.accountsInFlight.penalty(key);
-    if (inFlight.consumedPoints > 1) {
-      await this.accountsInFlight.reward(key);
-      return { allowed: false, retryAfterSeconds: 1 };
+    const [attempts, lock, ipCount] = await Promise.all([
+      this.accountAttempts.penalty(key), this.accountLocks.get(key), this.ipFailures.penalty(ip),
+    ]);
+    const failures = attempts.consumedPoints;
+    const lockout = this.lockoutFor(failures);
+    let waitMs = 0;
+    if (lock && lock.consumedPoints > 0 && lock.msBeforeNext > 0) waitMs = lock.msBeforeNext;
+    if (ipCount.consumedPoints > this.settings.ipMaxFailures) waitMs = Math.max(waitMs, ipCount.msBeforeNext);
+    let claimed = false;
+    if (waitMs === 0 && lockout > 0) {
+      const claim = await this.accountLocks.claim(key, lockout);
+      claimed = claim.consumedPoints === 1;
+      if (!claimed) waitMs = claim.msBeforeNext;
     }
-    const [lock, ipCount] = await Promise.all([this.accountLocks.get(key), this.ipFailures.penalty(ip)]);
-    const waits: number[] = [];
-    if (lock && lock.consumedPoints > 0 && lock.msBeforeNext > 0) waits.push(lock.msBeforeNext);
-    if (ipCount.consumedPoints > this.settings.ipMaxFailures) waits.push(ipCount.msBeforeNext);
-    if (waits.length) {
-      await this.release(key, ip);
-      return { allowed: false, retryAfterSeconds: retryAfterSeconds(Math.max(...waits)) };
+    if (waitMs > 0) {
+      await Promise.all([this.accountAttempts.reward(key), this.ipFailures.reward(ip)]);
+      return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
     }
     return {
       allowed: true,
       attempt: {
-        failed: () => this.settleFailure(key, ip),
-        succeeded: () => this.settleSuccess(key, ip),
-        abandoned: () => this.release(key, ip),
+        // Already counted, and the lock (if this failure brings one) already taken.
+        failed: async () => ({ failures, lockedForSeconds: claimed ? lockout : 0 }),
+        succeeded: async () => {
+          await Promise.all([this.accountAttempts.delete(key), this.accountLocks.delete(key), this.ipFailures.reward(ip)]);
+        },
+        abandoned: async () => {
+          await Promise.all([this.accountAttempts.reward(key), this.ipFailures.reward(ip), claimed ? this.accountLocks.delete(key) : undefined]);
+        },
       },
     };
-  }
-
-  /** Frees the account for its next attempt and gives the IP its point back. */
-  private async release(key: string, ip: string): Promise<void> {
-    await Promise.all([this.accountsInFlight.reward(key), this.ipFailures.reward(ip)]);
-  }
-
-  private async settleFailure(key: string, ip: string): Promise<FailureOutcome> {
-    const account = await this.accountFailures.penalty(key);
-    const failures = account.consumedPoints;
-    const lockedForSeconds = this.lockoutFor(failures);
-    // Locked before the account is freed, so the next attempt finds the lock.
-    if (lockedForSeconds > 0) await this.accountLocks.block(key, lockedForSeconds);
-    await this.accountsInFlight.reward(key);
-    return { failures, lockedForSeconds };
-  }
-
-  private async settleSuccess(key: string, ip: string): Promise<void> {
-    await Promise.all([this.accountFailures.delete(key), this.accountLocks.delete(key)]);
-    await this.release(key, ip);
   }
 
   /** Exponential backoff: the base delay at the threshold, doubling with each further failure. */
@@ -114,7 +100,7 @@ export class LoginThrottle {
   /** Clears an account's failures and lockout; true when there was anything to clear. */
   async unlock(email: string): Promise<boolean> {
     const key = accountKey(email);
-    const [failures, lock] = await Promise.all([this.accountFailures.delete(key), this.accountLocks.delete(key)]);
+    const [failures, lock] = await Promise.all([this.accountAttempts.delete(key), this.accountLocks.delete(key)]);
     return failures || lock;
   }
 }

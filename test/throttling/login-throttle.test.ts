@@ -50,19 +50,35 @@ describe('LoginThrottle', () => {
     await admitted(await one.begin('mallory@example.com', '10.0.0.4')).succeeded();
   });
 
-  test('an account takes one attempt at a time, on any instance, until it is settled', async () => {
+  test('however many guesses arrive at once, no more are checked than the lockout allows, on any instance', async () => {
     const one = new LoginThrottle(temp.store, DEFAULTS);
     const other = new LoginThrottle(temp.store, DEFAULTS);
-    const verdicts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : other).begin('trent@example.com', `10.0.1.${i}`)));
-    assert.equal(verdicts.filter((v) => v.allowed).length, 1);
-    assert.ok(verdicts.every((v) => v.allowed || v.retryAfterSeconds === 1));
-    assert.equal((await one.begin('trent@example.com', '10.0.1.99')).allowed, false, 'still held while in flight');
-    const first = verdicts.find((v) => v.allowed);
-    assert.ok(first?.allowed);
-    await first.attempt.abandoned();
-    const next = admitted(await other.begin('trent@example.com', '10.0.1.99'));
-    assert.equal((await next.failed()).failures, 1);
-    await admitted(await one.begin('trent@example.com', '10.0.1.99')).succeeded();
+    const verdicts = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? one : other).begin('trent@example.com', `10.0.1.${i}`)));
+    const attempts = verdicts.filter((v) => v.allowed).map(admitted);
+    assert.equal(attempts.length, DEFAULTS.maxFailures);
+    const outcomes = await Promise.all(attempts.map((a) => a.failed()));
+    assert.deepEqual(outcomes.map((o) => o.lockedForSeconds).sort((a, b) => a - b), [0, 0, 0, 0, 30], 'the fifth failure locks the account');
+    const locked = await one.begin('trent@example.com', '10.0.1.99');
+    assert.ok(!locked.allowed && locked.retryAfterSeconds >= 29);
+    await one.unlock('trent@example.com');
+  });
+
+  test('sign-ins at one account at once, fewer than the threshold, all go through', async () => {
+    const throttle = new LoginThrottle(temp.store, DEFAULTS);
+    const verdicts = await Promise.all(Array.from({ length: DEFAULTS.maxFailures - 1 }, () => throttle.begin('shared@example.com', '10.0.3.1')));
+    await Promise.all(verdicts.map((v) => admitted(v).succeeded()));
+    await admitted(await throttle.begin('shared@example.com', '10.0.3.1')).succeeded();
+  });
+
+  test('the attempt that would lock the account holds the lock until it is settled', async () => {
+    const throttle = new LoginThrottle(temp.store, DEFAULTS);
+    for (let i = 0; i < DEFAULTS.maxFailures - 1; i += 1) await fail(throttle, 'oscar@example.com', '10.0.4.1');
+    const deciding = admitted(await throttle.begin('oscar@example.com', '10.0.4.1'));
+    assert.equal((await throttle.begin('oscar@example.com', '10.0.4.2')).allowed, false, 'a second one waits for it');
+    await deciding.abandoned();
+    const retried = admitted(await throttle.begin('oscar@example.com', '10.0.4.2'));
+    await retried.succeeded();
+    assert.equal(await throttle.unlock('oscar@example.com'), false, 'a success leaves nothing to unlock');
   });
 
   test('concurrent attempts from one IP never exceed its failure limit; successes give their point back', async () => {
