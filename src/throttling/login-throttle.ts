@@ -77,8 +77,15 @@ export class LoginThrottle {
     return {
       allowed: true,
       attempt: {
-        // Already counted, and the lock (if this failure brings one) already taken.
-        failed: async () => ({ failures, lockedForSeconds: claimed ? lockout : 0 }),
+        // Already counted. The lock was taken for the count when the attempt began, which included
+        // concurrent attempts refused since; it lasts as long as the count now says.
+        failed: async () => {
+          if (!claimed) return { failures, lockedForSeconds: 0 };
+          const now = (await this.accountAttempts.get(key))?.consumedPoints ?? 0;
+          const seconds = this.lockoutFor(now);
+          await (seconds > 0 ? this.accountLocks.block(key, seconds) : this.accountLocks.delete(key));
+          return { failures: now, lockedForSeconds: seconds };
+        },
         succeeded: async () => {
           await Promise.all([this.accountAttempts.delete(key), this.accountLocks.delete(key), this.ipFailures.reward(ip)]);
         },

@@ -46,6 +46,11 @@ export class DatabaseCounter {
     return this.add(key, -points, this.windowSeconds, false);
   }
 
+  /** Sets the counter to one point for `seconds`, whatever it held: a lockout. */
+  block(key: string, seconds: number): Promise<CounterState> {
+    return this.add(key, 1, seconds, true);
+  }
+
   /**
    * Counts one point in a window of `seconds` rather than the counter's own, for windows that vary
    * (a lockout's length). One point means the caller opened the window; more, that one was open.
