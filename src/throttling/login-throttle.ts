@@ -87,7 +87,7 @@ export class LoginThrottle {
           return { failures: now, lockedForSeconds: seconds };
         },
         succeeded: async () => {
-          await Promise.all([this.accountAttempts.delete(key), this.accountLocks.delete(key), this.ipFailures.reward(ip)]);
+          await Promise.all([this.clear(key), this.ipFailures.reward(ip)]);
         },
         abandoned: async () => {
           await Promise.all([this.accountAttempts.reward(key), this.ipFailures.reward(ip), claimed ? this.accountLocks.delete(key) : undefined]);
@@ -106,7 +106,10 @@ export class LoginThrottle {
 
   /** Clears an account's failures and lockout; true when there was anything to clear. */
   async unlock(email: string): Promise<boolean> {
-    const key = accountKey(email);
+    return this.clear(accountKey(email));
+  }
+
+  private async clear(key: string): Promise<boolean> {
     const [failures, lock] = await Promise.all([this.accountAttempts.delete(key), this.accountLocks.delete(key)]);
     return failures || lock;
   }
