@@ -138,11 +138,14 @@ describe('per-IP limit for unauthenticated requests', () => {
   test('a flood of requests that authenticate no client is cut off per IP', async () => {
     await freshSecond();
     const nobody = { client_id: 'unknownclient', client_secret: 'x' };
+    const started = Date.now();
     const answers = await Promise.all(Array.from({ length: 20 }, () => tokenRequest(gh, nobody)));
+    const windows = Math.ceil((Date.now() - started) / 1000) + 1;
     assert.ok(answers.some((a) => a.status === 401));
     const refused = answers.filter((a) => a.status === 429);
-    // Sent at once, the flood lands in one or two one-second windows of 5: at most 10 get through.
-    assert.ok(refused.length >= 10, `most of the flood is refused, got ${refused.length}`);
+    // Five per one-second window, however many of the flood arrive at once.
+    const passed = answers.length - refused.length;
+    assert.ok(passed <= 5 * windows, `${passed} got through in ${windows} windows`);
     assert.equal(refused[0].body.error, 'slow_down');
   });
 
