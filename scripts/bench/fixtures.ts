@@ -10,7 +10,7 @@ export function benchResourceFormat(env: Record<string, string | undefined>): 'j
 export const REFRESH_SCOPE = 'openid offline_access';
 export const REDIRECT_URI = 'http://127.0.0.1:9999/cb';
 /**
- * One account takes at most LOGIN_MAX_FAILURES - 1 sign-ins at the very same moment (the throttle
+ * One account takes at most LOGIN_MAX_FAILURES sign-ins at the very same moment (the throttle
  * counts attempts in progress as failures), so concurrent flows spread over this many accounts:
  * four per account at the benchmark's 64 connections.
  */
