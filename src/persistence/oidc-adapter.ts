@@ -32,9 +32,6 @@ function requiredString(payload: AdapterPayload, key: 'accountId' | 'clientId', 
   return value;
 }
 
-/** Payload models whose rows belong to a grant, as oidc-provider revokes them with it. */
-const GRANT_BOUND_PAYLOADS = ['AccessToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
-
 /**
  * The error for a request that presented a one-time value (code, refresh token) another request
  * consumed first, given its model and grant; the grant is already revoked when it is called.
@@ -52,13 +49,7 @@ const plainRefusal: ReplayRefusal = (model) => new Error(`${model} already consu
  */
 async function refuseConcurrentReplay(store: HotStore, refusal: ReplayRefusal, model: string, grantId: unknown): Promise<never> {
   const grant = typeof grantId === 'string' && grantId !== '' ? grantId : undefined;
-  if (grant) {
-    await Promise.all([
-      store.deleteGrant(grant),
-      store.deleteRefreshTokensOfGrant(grant),
-      ...GRANT_BOUND_PAYLOADS.map((name) => store.deletePayloadsOfGrant(name, grant)),
-    ]);
-  }
+  if (grant) await store.revokeGrant(grant);
   throw refusal(model, grant);
 }
 

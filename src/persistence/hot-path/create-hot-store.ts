@@ -24,6 +24,7 @@ const TABLE_OF: Record<keyof HotStore, string> = {
   upsertGrant: 'Grant',
   findGrant: 'Grant',
   deleteGrant: 'Grant',
+  revokeGrant: 'Grant',
   upsertRefreshToken: 'RefreshToken',
   findRefreshToken: 'RefreshToken',
   consumeRefreshToken: 'RefreshToken',

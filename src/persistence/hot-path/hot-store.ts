@@ -90,6 +90,8 @@ export interface HotStore {
   consumeRefreshToken(idHash: string, at: number): Promise<boolean>;
   deleteRefreshToken(idHash: string): Promise<void>;
   deleteRefreshTokensOfGrant(grantId: string): Promise<void>;
+  /** Deletes a grant with every row bound to it (refresh tokens, codes, access tokens), as the CLI's revocations do. */
+  revokeGrant(grantId: string): Promise<void>;
 
   /** Leaves consumedAt alone, as upsertRefreshToken does. */
   upsertPayload(row: PayloadRecord, now: number): Promise<void>;

@@ -75,6 +75,13 @@ export class PostgresHotStore implements HotStore {
     await this.rows('refresh_delete_grant', 'DELETE FROM "RefreshToken" WHERE "grantId" = $1', [grantId]);
   }
 
+  // One statement, so one round trip and one transaction.
+  async revokeGrant(grantId: string): Promise<void> {
+    await this.rows('grant_revoke',
+      `WITH refresh AS (DELETE FROM "RefreshToken" WHERE "grantId" = $1), bound AS (DELETE FROM "OidcPayload" WHERE "grantId" = $1)
+       DELETE FROM "Grant" WHERE "id" = $1`, [grantId]);
+  }
+
   async upsertPayload(row: PayloadRecord, now: number): Promise<void> {
     await this.rows('payload_upsert',
       `INSERT INTO "OidcPayload" ("model", "idHash", "grantId", "clientId", "userCodeHash", "uidHash", "sealedId", "payload", "expiresAt", "createdAt")

@@ -147,6 +147,15 @@ export class SqliteHotStore implements HotStore {
     await this.run('DELETE FROM "RefreshToken" WHERE "grantId" = ?', grantId);
   }
 
+  // Queued in one turn, the three deletes share one transaction.
+  async revokeGrant(grantId: string): Promise<void> {
+    await Promise.all([
+      this.run('DELETE FROM "RefreshToken" WHERE "grantId" = ?', grantId),
+      this.run('DELETE FROM "OidcPayload" WHERE "grantId" = ?', grantId),
+      this.run('DELETE FROM "Grant" WHERE "id" = ?', grantId),
+    ]);
+  }
+
   async upsertPayload(row: PayloadRecord, now: number): Promise<void> {
     await this.run(
       `INSERT INTO "OidcPayload" ("model", "idHash", "grantId", "clientId", "userCodeHash", "uidHash", "sealedId", "payload", "expiresAt", "createdAt")
