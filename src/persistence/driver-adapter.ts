@@ -34,20 +34,31 @@ function sqliteHandleOf(adapter: object): BetterSqlite3.Database {
   return handle as BetterSqlite3.Database;
 }
 
+/**
+ * adapter-better-sqlite3 opens Prisma's transactions with a plain (deferred) BEGIN. In WAL mode such
+ * a transaction that reads and then writes fails at once, without waiting, when another process
+ * wrote in between (SQLITE_BUSY_SNAPSHOT): a CLI command's read-then-update against a server's usage
+ * flush, say. Begun IMMEDIATE, it takes the write lock first, waiting up to the busy timeout.
+ */
+function beginImmediately(database: BetterSqlite3.Database): void {
+  const prepare = database.prepare.bind(database) as (source: string, ...rest: unknown[]) => BetterSqlite3.Statement;
+  database.prepare = ((source: string, ...rest: unknown[]) => prepare(source === 'BEGIN' ? 'BEGIN IMMEDIATE' : source, ...rest)) as typeof database.prepare;
+}
+
 function sqliteAdapter(databaseUrl: string, listener: ConnectionListener = {}): SqlMigrationAwareDriverAdapterFactory {
   ensureDatabaseFolder(databaseUrl);
   const factory = new PrismaBetterSqlite3(
     { url: sqliteFilePath(databaseUrl), timeout: BUSY_TIMEOUT_MS },
     { timestampFormat: 'unixepoch-ms' },
   );
-  if (!listener.onSqliteConnection) return factory;
-  const onConnection = listener.onSqliteConnection;
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
     connect: async () => {
       const adapter = await factory.connect();
-      onConnection(sqliteHandleOf(adapter));
+      const handle = sqliteHandleOf(adapter);
+      beginImmediately(handle);
+      listener.onSqliteConnection?.(handle);
       return adapter;
     },
     connectToShadowDb: () => factory.connectToShadowDb(),
