@@ -1,6 +1,7 @@
 // Builds the oidc-provider instance from our configuration and wires the behaviour configuration
 // cannot express: hashed client secrets (with a grace period after rotation), per-client rate
-// limits, device polling throttling, registration rules and limits, and back-channel logout retries.
+// limits, public clients naming themselves in a password-less Basic header, device polling
+// throttling, registration rules and limits, and back-channel logout retries.
 import Provider from 'oidc-provider';
 import type { Config } from '../config/env.js';
 import type { Database } from '../persistence/prisma-client.js';
@@ -9,6 +10,7 @@ import { devicePollThrottle } from '../device/poll-throttle.js';
 import { buildConfiguration, type ProviderDependencies } from './configuration.js';
 import { clientSecretMatches } from './client-secrets.js';
 import { clientRateLimits } from '../throttling/client-limits.js';
+import { basicIdentification } from './basic-identification.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { unsavedSessionGuard } from './unsaved-session-guard.js';
 import type { Logger } from '../logging/logger.js';
@@ -41,6 +43,8 @@ export function createProvider(db: Database, deps: ProviderDependencies & Provid
     return clientSecretMatches(row.previousSecretHash, actual, pepper);
   };
 
+  // First, so the rate limiter and everything after see a public client's Basic id as a body client_id.
+  provider.use(basicIdentification(deps.config.issuer));
   if (!deps.config.rateLimits.disabled) provider.use(clientRateLimits(deps.store, deps.config.rateLimits, deps.audit));
 
   provider.use(unsavedSessionGuard);

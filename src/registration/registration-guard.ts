@@ -8,7 +8,7 @@ import {
 } from '../clients/validate-client.js';
 import { isHashedSecret } from '../oidc/client-secrets.js';
 import type { RateLimiter } from './rate-limit.js';
-import { readProviderBody } from '../http/provider-body.js';
+import { handOnProviderBody, readProviderBody } from '../http/provider-body.js';
 
 const DEFAULT_NAME = 'Dynamically registered client';
 
@@ -110,12 +110,11 @@ export function registrationGuard({ limiter, policy, takeTokenUse }: Registratio
       return;
     }
     try {
-      // oidc-provider reads an already parsed body from ctx.request.body.
       const metadata = body as Metadata;
       // The registration access token authenticates an update; the clear secret cannot be compared
       // with the stored hash, and keeping it out of the body keeps the stored hash untouched.
       if (updating) delete metadata.client_secret;
-      (ctx.request as { body?: unknown }).body = applyProfile(metadata, toClientRequest(metadata), await policy());
+      handOnProviderBody(ctx, applyProfile(metadata, toClientRequest(metadata), await policy()));
     } catch (error) {
       if (!(error instanceof ClientInputError)) throw error;
       const aboutRedirects = /redirect URI/i.test(error.message);

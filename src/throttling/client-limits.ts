@@ -16,23 +16,10 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { requestOrigin } from '../audit/request-context.js';
 import { utcDay } from '../usage/usage-meter.js';
 import { DatabaseCounter, retryAfterSeconds } from './store.js';
-import { BodyTooLarge, PROVIDER_BODY_LIMIT_BYTES, readProviderBody } from '../http/provider-body.js';
+import { BodyTooLarge, readProviderBody, refuseTooLarge } from '../http/provider-body.js';
+import { basicCredentials } from '../http/basic-credentials.js';
 
 export const LIMITED_PATHS: ReadonlySet<string> = new Set(['/token', '/device/auth', '/token/introspection']);
-
-
-function clientIdFromBasic(header: string | undefined): string | undefined {
-  const match = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20'));
-  } catch {
-    return undefined;
-  }
-}
 
 function refuse(ctx: Context, retryAfter: number, error: 'slow_down' | 'invalid_request', description: string): void {
   ctx.status = 429;
@@ -62,20 +49,16 @@ export function clientRateLimits(store: HotStore, settings: RateLimitSettings, a
     const refuseIp = (msBeforeNext: number) =>
       refuse(ctx, retryAfterSeconds(msBeforeNext), 'slow_down', `too many unauthenticated requests from this address; limit ${settings.ipPerSecond}/s`);
 
-    let claimedClientId = clientIdFromBasic(ctx.get('authorization'));
+    let claimedClientId = basicCredentials(ctx.get('authorization'))?.clientId;
     if (ctx.is('application/x-www-form-urlencoded')) {
       let raw: string;
       try {
         raw = await readProviderBody(ctx);
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
-        ctx.set('Connection', 'close');
-        ctx.status = 413;
-        ctx.body = { error: 'invalid_request', error_description: `request body larger than ${PROVIDER_BODY_LIMIT_BYTES} bytes` };
+        refuseTooLarge(ctx);
         return;
       }
-      // oidc-provider parses a body already read upstream from here.
-      (ctx.request as { body?: unknown }).body = raw;
       claimedClientId ??= new URLSearchParams(raw).get('client_id') ?? undefined;
     }
 

@@ -5,8 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { Browser, labels } from '../support/browser.js';
+import { approveOnPhone as approve } from '../support/device-approval.js';
 import { startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
-import { createClient, createUser, PASSWORD, relyingParty, type CreatedClient } from '../support/relying-party.js';
+import { createClient, createUser, relyingParty, type CreatedClient } from '../support/relying-party.js';
 
 const EMAIL = 'tv-owner@example.com';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -22,20 +23,7 @@ async function poll(gh: Gatehouse, clientId: string, deviceCode: string): Promis
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Enters the code on the device page, confirms it, signs in and answers consent. */
-async function approveOnPhone(gh: Gatehouse, userCode: string, decision: 'Allow' | 'Deny'): Promise<string> {
-  const browser = new Browser();
-  const entry = await browser.request(`${gh.issuer}/device`);
-  assert.ok(labels(entry.html).includes('Code'), 'the device page has a field labelled Code');
-  const confirm = await browser.submit(entry, 'Continue', { user_code: userCode });
-  assert.match(confirm.html, new RegExp(userCode));
-  const afterConfirm = await browser.submit(confirm, 'Continue');
-  const consent = labels(afterConfirm.html).includes('Password')
-    ? await browser.submit(afterConfirm, 'Sign in', { email: EMAIL, password: PASSWORD })
-    : afterConfirm;
-  const done = await browser.submit(consent, decision);
-  return done.html;
-}
+const approveOnPhone = (gh: Gatehouse, userCode: string, decision: 'Allow' | 'Deny') => approve(gh, userCode, EMAIL, decision);
 
 describe('device authorization grant', () => {
   let gh: Gatehouse;
