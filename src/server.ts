@@ -13,6 +13,7 @@ import { startSweeper } from './persistence/sweeper.js';
 import { loadSigningKeys, retiredKeyLifetime } from './keys/signing-keys.js';
 import { loadCookieKeys } from './keys/cookie-keys.js';
 import { loadDpopNonceSecret } from './keys/dpop-nonce-secret.js';
+import { loadRefreshRetryWindow } from './oidc/refresh-retry.js';
 import { signingAlgorithms } from './keys/signing-algorithms.js';
 import { Resources } from './resources/resources.js';
 import { StoredResourceCatalog } from './resources/stored-resource-catalog.js';
@@ -103,10 +104,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const resources = new StoredResourceCatalog(store);
   const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await new Resources(db).longestTtl()), new Date(), config.keyEncryptionSecret);
   const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
+  const refreshRetry = await loadRefreshRetryWindow(db, config.refreshTokenRetryGrace, config.keyEncryptionSecret);
   const provider = createProvider(db, {
     config,
     log,
-    adapter: createAdapterFactory(db, store, refuseReplay),
+    adapter: createAdapterFactory(db, store, refuseReplay, refreshRetry),
+    refreshRetry,
     findAccount: createFindAccount(store),
     jwks,
     cookieKeys,

@@ -50,6 +50,8 @@ export interface Config {
   };
   /** Whether confidential clients rotate their refresh tokens on every use too. */
   rotateConfidentialRefreshTokens: boolean;
+  /** Seconds after a rotation in which the rotated refresh token still answers with its child; 0: off. */
+  refreshTokenRetryGrace: number;
   devicePollInterval: number;
   sweepIntervalSeconds: number;
   loginThrottle: LoginThrottleSettings;
@@ -248,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
       grant: integer(env, 'GRANT_TTL', 14 * 86400, 60, 365 * 86400),
     },
     rotateConfidentialRefreshTokens: bool(env, 'ROTATE_CONFIDENTIAL_REFRESH_TOKENS', true),
+    refreshTokenRetryGrace: integer(env, 'REFRESH_TOKEN_RETRY_GRACE', 30, 0, 3600),
     devicePollInterval: integer(env, 'DEVICE_POLL_INTERVAL', 5, 1, 60),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL', 300, 1, 86400),
     loginThrottle: {

@@ -1,7 +1,8 @@
 // Builds the oidc-provider instance from our configuration and wires the behaviour configuration
 // cannot express: hashed client secrets (with a grace period after rotation), per-client rate
 // limits, public clients naming themselves in a password-less Basic header, device polling
-// throttling, registration rules and limits, and back-channel logout retries.
+// throttling, registration rules and limits, back-channel logout retries, and rotated refresh
+// tokens derived from their parents for the retry window.
 import Provider from 'oidc-provider';
 import type { Config } from '../config/env.js';
 import type { Database } from '../persistence/prisma-client.js';
@@ -18,10 +19,14 @@ import { registrationGuard } from '../registration/registration-guard.js';
 import { registrationRateLimiter } from '../registration/rate-limit.js';
 import { takeInitialAccessTokenUse } from '../registration/initial-access-tokens.js';
 import { retryBackchannelLogout } from '../logout/backchannel-retry.js';
+import type { RefreshRetryWindow } from '../persistence/oidc-adapter.js';
+import { deriveRotatedRefreshTokenIds } from './refresh-retry.js';
 
 export interface ProviderHooks {
   /** Called whenever a device is told to slow down, for the rate-limit metric. */
   onSlowDown?: () => void;
+  /** The refresh-token retry window the adapter honours; undefined when it is off. */
+  refreshRetry?: RefreshRetryWindow;
 }
 
 export function createProvider(db: Database, deps: ProviderDependencies & ProviderHooks & { config: Config; log: Logger; audit: AuditLog; store: HotStore }): Provider {
@@ -58,5 +63,6 @@ export function createProvider(db: Database, deps: ProviderDependencies & Provid
     deps.log.info(`client ${ctx.oidc.entities.Client?.clientId} registered dynamically from ${ctx.ip}`);
   });
   retryBackchannelLogout(provider, deps.log);
+  if (deps.refreshRetry) deriveRotatedRefreshTokenIds(provider, deps.refreshRetry);
   return provider;
 }

@@ -38,6 +38,17 @@ function requiredString(payload: AdapterPayload, key: 'accountId' | 'clientId', 
  */
 export type ReplayRefusal = (model: string, grantId: string | undefined) => Error;
 
+/**
+ * The refresh-token retry window (see src/oidc/refresh-retry.ts): how long after a rotation the
+ * rotated token may be presented again, the child id its rotation makes, and whether the request in
+ * progress is a refresh grant presenting a given token.
+ */
+export interface RefreshRetryWindow {
+  windowMs: number;
+  childOf(parentId: string): string;
+  isRefreshOf(id: string): boolean;
+}
+
 /** Outside the provider (the CLI) nothing is consumed; this only names the model should it be. */
 const plainRefusal: ReplayRefusal = (model) => new Error(`${model} already consumed`);
 
@@ -135,9 +146,14 @@ class GrantAdapter extends BaseAdapter {
   }
 }
 
-/** Refresh tokens have their own table so they can be listed and revoked per account or client. */
+/**
+ * Refresh tokens have their own table so they can be listed and revoked per account or client.
+ * With a retry window, a rotated token presented again soon enough, while its child is still the
+ * live token of the family (or was never stored: the rotation was cut short), reads as unused, so
+ * oidc-provider rotates it again into the same child. Any other reuse is a replay, as before.
+ */
 class RefreshTokenAdapter extends BaseAdapter {
-  constructor(store: HotStore, name: string, private readonly refusal: ReplayRefusal) {
+  constructor(store: HotStore, name: string, private readonly refusal: ReplayRefusal, private readonly retry: RefreshRetryWindow | undefined) {
     super(store, name);
   }
 
@@ -155,12 +171,25 @@ class RefreshTokenAdapter extends BaseAdapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     const row = await this.store.findRefreshToken(hashId(id));
     if (!row || !isLive(row)) return undefined;
-    return withConsumed(JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload, row.consumedAt);
+    const payload = JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload;
+    // Only the refresh grant sees a retry as unused; introspection still reports the token spent.
+    if (this.retry?.isRefreshOf(id) && await this.mayRetry(id, row.consumedAt)) return payload;
+    return withConsumed(payload, row.consumedAt);
   }
 
   override async consume(id: string): Promise<void> {
     if (await this.store.consumeRefreshToken(hashId(id), Date.now())) return;
-    await refuseConcurrentReplay(this.store, this.refusal, this.name, (await this.find(id))?.grantId);
+    // Another request rotated it first: a simultaneous retry goes on to the same child.
+    const row = await this.store.findRefreshToken(hashId(id));
+    if (row && await this.mayRetry(id, row.consumedAt)) return;
+    const grantId = row && isLive(row) ? (JSON.parse(unseal(id, this.name, row.payload)) as AdapterPayload).grantId : undefined;
+    await refuseConcurrentReplay(this.store, this.refusal, this.name, grantId);
+  }
+
+  private async mayRetry(id: string, consumedAt: number | null): Promise<boolean> {
+    if (!this.retry || consumedAt === null || Date.now() - consumedAt > this.retry.windowMs) return false;
+    const child = await this.store.findRefreshToken(hashId(this.retry.childOf(id)));
+    return child === undefined || child.consumedAt === null;
   }
 
   async destroy(id: string): Promise<void> {
@@ -244,7 +273,7 @@ class PayloadAdapter extends BaseAdapter {
 }
 
 /** The value for oidc-provider's `adapter` option: one adapter per model name. */
-export function createAdapterFactory(db: Database, store: HotStore, refusal: ReplayRefusal = plainRefusal): AdapterFactory {
+export function createAdapterFactory(db: Database, store: HotStore, refusal: ReplayRefusal = plainRefusal, refreshRetry?: RefreshRetryWindow): AdapterFactory {
   return (name: string): Adapter => {
     switch (name) {
       case 'Client':
@@ -252,7 +281,7 @@ export function createAdapterFactory(db: Database, store: HotStore, refusal: Rep
       case 'Grant':
         return new GrantAdapter(store, name);
       case 'RefreshToken':
-        return new RefreshTokenAdapter(store, name, refusal);
+        return new RefreshTokenAdapter(store, name, refusal, refreshRetry);
       default:
         return new PayloadAdapter(store, name, refusal);
     }
