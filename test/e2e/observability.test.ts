@@ -55,7 +55,8 @@ describe('observability', () => {
   const secrets = new Map<string, string>();
 
   before(async () => {
-    gh = await startGatehouse({ METRICS_TOKEN });
+    // With the retry window off, the replayed refresh token here is counted as reuse at once.
+    gh = await startGatehouse({ METRICS_TOKEN, REFRESH_TOKEN_RETRY_GRACE: '0' });
     await createUser(gh, EMAIL);
     web = await createClient(gh, ['--name', 'Web', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', REDIRECT]);
     await gh.cliJson(['resource', 'create', '--identifier', 'https://reports.example.com', '--scope', 'reports:read', '--format', 'opaque']);

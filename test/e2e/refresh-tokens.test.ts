@@ -1,5 +1,6 @@
-// Refresh tokens: issued with offline_access, rotated on every use for public clients, and a
-// replayed (already rotated) token revokes the whole grant, the newest refresh token included.
+// Refresh tokens: issued with offline_access, rotated on every use for public clients, and, with
+// the retry window off (REFRESH_TOKEN_RETRY_GRACE=0), a replayed (already rotated) token revokes the
+// whole grant, the newest refresh token included. The window itself: refresh-retry.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
@@ -9,7 +10,7 @@ import { browserFor, createClient, createUser, relyingParty, signInAndDecide, st
 const REDIRECT = 'http://127.0.0.1:9100/spa/callback';
 const EMAIL = 'rita@example.com';
 
-describe('refresh tokens', () => {
+describe('refresh tokens with the retry window off', () => {
   let gh: Gatehouse;
   let spa: CreatedClient;
   let api: CreatedClient;
@@ -17,7 +18,7 @@ describe('refresh tokens', () => {
   let introspector: oidc.Configuration;
 
   before(async () => {
-    gh = await startGatehouse();
+    gh = await startGatehouse({ REFRESH_TOKEN_RETRY_GRACE: '0' });
     await createUser(gh, EMAIL);
     spa = await createClient(gh, ['--name', 'SPA', '--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', REDIRECT]);
     api = await createClient(gh, ['--name', 'Orders API', '--grant', 'client_credentials']);
