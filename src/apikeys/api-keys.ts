@@ -10,6 +10,11 @@ export class ApiKeyInputError extends Error {
   override name = 'ApiKeyInputError';
 }
 
+/** The client or API a key would belong to does not exist: the request is fine, it cannot be done. */
+export class ApiKeyReferenceError extends Error {
+  override name = 'ApiKeyReferenceError';
+}
+
 export const API_KEY_STATUSES = ['active', 'rotated', 'expired', 'revoked'] as const;
 /** rotated: replaced with a grace period, and still working until it ends. */
 export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
@@ -98,9 +103,9 @@ export class ApiKeys {
       throw new ApiKeyInputError(`--name must be at most ${NAME_MAX} printable characters`);
     }
     const client = await this.db.client.findUnique({ where: { id: request.clientId }, select: { id: true } });
-    if (!client) throw new ApiKeyInputError(`no client with id "${request.clientId}"`);
+    if (!client) throw new ApiKeyReferenceError(`no client with id "${request.clientId}"`);
     const resource = await this.db.resourceServer.findUnique({ where: { identifier: request.resource } });
-    if (!resource) throw new ApiKeyInputError(`no resource with identifier "${request.resource}" (see gatehouse resource list)`);
+    if (!resource) throw new ApiKeyReferenceError(`no resource with identifier "${request.resource}" (see gatehouse resource list)`);
     let scope: string | null = null;
     if (request.scope !== undefined) {
       const scopes = parseScopes(request.scope);
@@ -164,7 +169,7 @@ export class ApiKeys {
       const row = await tx.apiKey.findUnique({ where: { id } });
       if (!row) return null;
       const status = statusOf(row, now);
-      if (status !== 'active') throw new ApiKeyInputError(`API key ${id} is ${status}; only an active key can be rotated`);
+      if (status !== 'active') throw new ApiKeyReferenceError(`API key ${id} is ${status}; only an active key can be rotated`);
       const created = await this.insert(
         { name: row.name, clientId: row.clientId, resource: row.resource, scope: row.scope, expiresAt: row.expiresAt, rateLimit: row.rateLimit, dailyQuota: row.dailyQuota },
         now,
