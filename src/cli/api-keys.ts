@@ -93,6 +93,17 @@ export function describeUsage(rows: ApiUsageRow[]) {
   };
 }
 
+/** A key's rows added up per day: those for other APIs are calls it was refused at (denied). */
+function perDay(rows: ApiUsageRow[]): ApiUsageRow[] {
+  const days = new Map<string, ApiUsageRow>();
+  for (const row of rows) {
+    const sum = days.get(row.day);
+    if (!sum) days.set(row.day, { ...row });
+    else for (const outcome of CHECK_OUTCOMES) sum[outcome] += row[outcome];
+  }
+  return [...days.values()];
+}
+
 export const apiKeyCommands: CommandGroup = {
   name: 'apikey',
   description: 'Issue, list, rotate and revoke API keys (per client and API) for the gateway check',
@@ -232,10 +243,10 @@ export const apiKeyCommands: CommandGroup = {
         const days = parseDays(optionalString(values, 'days'));
         return async (ctx) => {
           const key = await findKey(ctx, id);
-          const rows = await usageOfKey(ctx.db, id, days);
-          const { rows: usage, total } = describeUsage(rows);
+          const rows = perDay(await usageOfKey(ctx.db, id, days));
+          const { total } = describeUsage(rows);
           ctx.out.result(
-            { id, client_id: key.clientId, resource: key.resource, days, total, usage: usage.map(({ day, allowed, denied, throttled }) => ({ day, allowed, denied, throttled })) },
+            { id, client_id: key.clientId, resource: key.resource, days, total, usage: rows.map(({ day, allowed, denied, throttled }) => ({ day, allowed, denied, throttled })) },
             rows.length === 0
               ? `No calls with API key ${id} in the last ${days} day(s).`
               : [
