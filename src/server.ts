@@ -34,6 +34,7 @@ import { LoginThrottle } from './throttling/login-throttle.js';
 import { Metrics } from './metrics/metrics.js';
 import { timeQueries } from './metrics/database-timing.js';
 import { observeProviderEvents } from './events/provider-events.js';
+import { createGatewayCheck } from './gateway/gateway-check.js';
 
 export interface RunningServer {
   server: Server;
@@ -105,6 +106,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await new Resources(db).longestTtl()), new Date(), config.keyEncryptionSecret);
   const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
   const refreshRetry = await loadRefreshRetryWindow(db, config.refreshTokenRetryGrace, config.keyEncryptionSecret);
+  const dpopNonceSecret = await loadDpopNonceSecret(db);
   const provider = createProvider(db, {
     config,
     log,
@@ -115,7 +117,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     cookieKeys,
     resources,
     signingAlgs: signingAlgorithms(jwks),
-    dpopNonceSecret: await loadDpopNonceSecret(db),
+    dpopNonceSecret,
     audit,
     store,
     onSlowDown: () => metrics.rateLimitHits.inc({ limiter: 'device_poll' }),
@@ -136,7 +138,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     audit,
     onSignIn: (result) => metrics.signIns.inc({ result }),
   });
-  const app = createApp({ provider, pages, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
+  const gatewayCheck = createGatewayCheck({
+    provider,
+    issuer: config.issuer,
+    jwks,
+    dpopNonceSecret,
+    db,
+    store,
+    metrics,
+    audit,
+    clientSecretPepper: config.clientSecretPepper,
+    onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
+  });
+  const app = createApp({ provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -162,6 +176,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       if (cut) log.error(`cut ${cut} connection(s) still busy after ${config.shutdownTimeoutSeconds}s`);
       await stopSweeper();
       await usage.close();
+      await gatewayCheck.close();
       await db.$disconnect();
     },
   };

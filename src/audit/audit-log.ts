@@ -10,6 +10,8 @@ export const AUDIT_EVENT_TYPES = [
   'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated',
   'keys.rotated', 'user.unlocked',
   'rate_limit.exceeded',
+  'apikey.created', 'apikey.rotated', 'apikey.revoked',
+  'api_check.denied',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -5,6 +5,8 @@ import { Clients, usesSecret, type ClientLimits, type ClientView } from '../clie
 import { Resources } from '../resources/resources.js';
 import { AuditLog, type AuditEventType } from '../audit/audit-log.js';
 import { UsageMeter } from '../usage/usage-meter.js';
+import { usageOfClient } from '../api-limits/api-usage-meter.js';
+import { describeUsage } from './api-keys.js';
 import { parseDuration, parseRate } from './quantities.js';
 import {
   flag, optionalString, requiredString, stringList, type CommandContext, type CommandGroup,
@@ -210,15 +212,18 @@ export const clientCommands: CommandGroup = {
         return async (ctx) => {
           const revoked = await (await clientsOf(ctx)).delete(id);
           if (!revoked) throw failure(`no client with id "${id}"`);
-          await auditCli(ctx, 'client.deleted', id, { grants_revoked: revoked.grants });
+          await auditCli(ctx, 'client.deleted', id, { grants_revoked: revoked.grants, api_keys_revoked: revoked.apiKeyIds.length });
+          for (const keyId of revoked.apiKeyIds) await auditCli(ctx, 'apikey.revoked', id, { api_key_id: keyId, reason: 'client_deleted' });
           ctx.out.result(
             {
               client_id: id,
               deleted: true,
-              revoked: { grants: revoked.grants, refresh_tokens: revoked.refreshTokens, grant_tokens: revoked.grantTokens },
+              revoked: {
+                grants: revoked.grants, refresh_tokens: revoked.refreshTokens, grant_tokens: revoked.grantTokens, api_keys: revoked.apiKeyIds.length,
+              },
             },
-            `Deleted client ${id}; revoked ${revoked.grants} grant(s), ${revoked.refreshTokens} refresh token(s) `
-            + `and ${revoked.grantTokens} other token(s)`,
+            `Deleted client ${id}; revoked ${revoked.grants} grant(s), ${revoked.refreshTokens} refresh token(s), `
+            + `${revoked.grantTokens} other token(s) and ${revoked.apiKeyIds.length} API key(s)`,
           );
         };
       },
@@ -293,7 +298,9 @@ export const clientCommands: CommandGroup = {
 
     usage: {
       synopsis: 'CLIENT_ID [--days N]',
-      description: 'Tokens issued to a client per UTC day and grant type, for the last N days (default 7)',
+      description:
+        'Tokens issued to a client per UTC day and grant type, and its calls through the gateway check per day, '
+        + 'API and API key (allowed, denied, throttled), for the last N days (default 7)',
       options: { days: { type: 'string' } },
       positionals: ['CLIENT_ID'],
       prepare(values, [id]) {
@@ -306,11 +313,28 @@ export const clientCommands: CommandGroup = {
           await findClient(await clientsOf(ctx), id);
           const rows = await new UsageMeter(ctx.db).report(id, days);
           const total = rows.reduce((sum, row) => sum + row.count, 0);
+          const apiRows = await usageOfClient(ctx.db, id, days);
+          const api = describeUsage(apiRows);
           ctx.out.result(
-            { client_id: id, days, total, usage: rows.map((r) => ({ day: r.day, grant_type: r.grantType, tokens: r.count })) },
-            rows.length === 0
-              ? `No tokens issued to client ${id} in the last ${days} day(s).`
-              : [...table(['DAY', 'GRANT TYPE', 'TOKENS'], rows.map((r) => [r.day, r.grantType, String(r.count)])), `total: ${total}`],
+            {
+              client_id: id, days, total, usage: rows.map((r) => ({ day: r.day, grant_type: r.grantType, tokens: r.count })),
+              api_calls: api.rows, api_calls_total: api.total,
+            },
+            [
+              ...(rows.length === 0
+                ? [`No tokens issued to client ${id} in the last ${days} day(s).`]
+                : [...table(['DAY', 'GRANT TYPE', 'TOKENS'], rows.map((r) => [r.day, r.grantType, String(r.count)])), `total: ${total}`]),
+              '',
+              ...(apiRows.length === 0
+                ? [`No API calls by client ${id} in the last ${days} day(s).`]
+                : [
+                  ...table(
+                    ['DAY', 'API', 'API KEY', 'ALLOWED', 'DENIED', 'THROTTLED'],
+                    apiRows.map((r) => [r.day, r.resource, r.apiKeyId ?? '(token only)', String(r.allowed), String(r.denied), String(r.throttled)]),
+                  ),
+                  `API calls: ${api.total.allowed} allowed, ${api.total.denied} denied, ${api.total.throttled} throttled`,
+                ]),
+            ],
           );
         };
       },

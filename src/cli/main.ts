@@ -18,12 +18,15 @@ import { resourceCommands } from './resources.js';
 import { iatCommands } from './initial-access-tokens.js';
 import { ResourceExistsError, ResourceInputError } from '../resources/resources.js';
 import { auditCommands } from './audit.js';
+import { apiKeyCommands } from './api-keys.js';
+import { ApiKeyInputError, ApiKeyReferenceError } from '../apikeys/api-keys.js';
+import { PolicyInputError } from '../api-policy/requirement.js';
 import { openMigratedDatabase } from './database.js';
 import { dbCommands } from './db.js';
 import { openDatabaseWithConnection } from '../persistence/prisma-client.js';
 import { createHotStore } from '../persistence/hot-path/create-hot-store.js';
 
-const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, iatCommands, keyCommands, auditCommands, dbCommands];
+const GROUPS: CommandGroup[] = [userCommands, clientCommands, resourceCommands, apiKeyCommands, iatCommands, keyCommands, auditCommands, dbCommands];
 
 export interface CliIo {
   stdout(text: string): void;
@@ -53,7 +56,7 @@ function mainUsage(): string {
   return [
     'Usage: gatehouse <group> <command> [options]',
     '',
-    'Manages a Gatehouse server\'s users, clients, APIs, registration tokens, signing keys, audit trail and',
+    'Manages a Gatehouse server\'s users, clients, APIs, API keys, registration tokens, signing keys, audit trail and',
     'database. Reads the same environment as the server (DATABASE_URL, ARGON2_*, token TTLs, ...) and applies',
     'pending migrations first (unless MIGRATE_ON_START=false: then run `gatehouse db migrate`).',
     '',
@@ -99,11 +102,21 @@ function parseCommandLine(argv: string[]): Parsed {
   const group = GROUPS.find((g) => g.name === groupName);
   if (!group) throw usageError(`unknown command group "${groupName}" (see gatehouse --help)`);
 
-  const rest = argv.slice(groupIndex + 1);
-  const commandName = rest[0];
+  let rest = argv.slice(groupIndex + 1);
+  let commandName = rest[0];
   if (commandName === undefined || commandName.startsWith('-')) {
     if (wantsHelp(leading) || wantsHelp(rest)) return { kind: 'help', text: groupUsage(group) };
     throw usageError(`missing ${group.name} command (see gatehouse ${group.name} --help)`);
+  }
+  // Two-word commands (`resource rule add`) are named with a space.
+  if (Object.keys(group.commands).some((name) => name.startsWith(`${commandName} `))) {
+    const sub = rest[1];
+    if (sub === undefined || sub.startsWith('-')) {
+      if (wantsHelp(rest)) return { kind: 'help', text: groupUsage(group) };
+      throw usageError(`missing ${group.name} ${commandName} command (see gatehouse ${group.name} --help)`);
+    }
+    commandName = `${commandName} ${sub}`;
+    rest = rest.slice(1);
   }
   const command: Command | undefined = Object.hasOwn(group.commands, commandName) ? group.commands[commandName] : undefined;
   if (!command) throw usageError(`unknown ${group.name} command "${commandName}" (see gatehouse ${group.name} --help)`);
@@ -150,7 +163,8 @@ function oneLine(error: unknown): string {
 function exitCodeAndMessage(error: unknown): [number, string] {
   if (error instanceof CliError) return [error.exitCode, error.message];
   if (error instanceof UserInputError || error instanceof ClientInputError || error instanceof ResourceInputError) return [2, error.message];
-  if (error instanceof ResourceExistsError) return [1, error.message];
+  if (error instanceof ApiKeyInputError || error instanceof PolicyInputError) return [2, error.message];
+  if (error instanceof ResourceExistsError || error instanceof ApiKeyReferenceError) return [1, error.message];
   if (error instanceof ConfigError) return [2, `configuration error: ${error.message}`];
   if (error instanceof KeyDecryptionError) return [1, error.message];
   // P2002: a unique constraint lost a race with a concurrent create.

@@ -3,6 +3,7 @@
 // `secretHash` and as `client_secret` in the metadata, which is what the provider compares against.
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../persistence/prisma-client.js';
+import { revokeKeysOf } from '../apikeys/api-keys.js';
 import { generateClientSecret, hashClientSecret } from '../oidc/client-secrets.js';
 import {
   ClientInputError, validateClientRequest, type ClientPolicy, type ClientProfile, type ClientRequest,
@@ -26,6 +27,8 @@ export interface RevokedCounts {
   refreshTokens: number;
   /** Codes, access tokens, device codes and the like, tied to the client directly or through their grant. */
   grantTokens: number;
+  /** Ids of the API keys revoked with the client. */
+  apiKeyIds: string[];
 }
 
 export interface ClientLimits {
@@ -105,7 +108,8 @@ export class Clients {
   }
 
   /**
-   * Deletes the client and everything issued to it, so nothing it was given keeps working.
+   * Deletes the client and everything issued to it, so nothing it was given keeps working; its API
+   * keys are revoked rather than deleted, so lists and audit still name them.
    * Returns null when there is no such client.
    */
   async delete(id: string): Promise<RevokedCounts | null> {
@@ -117,8 +121,9 @@ export class Clients {
       });
       const grantTokens = await tx.oidcPayload.deleteMany({ where: { OR: [{ clientId: id }, { grantId: { in: grantIds } }] } });
       const grants = await tx.grant.deleteMany({ where: { clientId: id } });
+      const apiKeyIds = await revokeKeysOf(tx, { clientId: id });
       await tx.client.delete({ where: { id } });
-      return { grants: grants.count, refreshTokens: refreshTokens.count, grantTokens: grantTokens.count };
+      return { grants: grants.count, refreshTokens: refreshTokens.count, grantTokens: grantTokens.count, apiKeyIds };
     });
   }
 

@@ -21,6 +21,8 @@ import type { Readiness } from '../operations/readiness.js';
 export interface AppParts {
   provider: Provider;
   pages: Router;
+  /** The gateway check (/api/authz/*), answered before anything that reads a body or a session. */
+  gatewayCheck: Router;
   readiness: Readiness;
   trustProxy: boolean;
   log: Logger;
@@ -30,7 +32,7 @@ export interface AppParts {
   metricsToken: string | undefined;
 }
 
-export function createApp({ provider, pages, readiness, trustProxy, log, resources, metrics, metricsToken }: AppParts): Koa {
+export function createApp({ provider, pages, gatewayCheck, readiness, trustProxy, log, resources, metrics, metricsToken }: AppParts): Koa {
   const app = new Koa();
   app.proxy = trustProxy;
   provider.proxy = trustProxy;
@@ -42,6 +44,7 @@ export function createApp({ provider, pages, readiness, trustProxy, log, resourc
   app.use(securityHeaders);
   app.use(healthRoutes(readiness));
   app.use(databaseUnavailable((error) => log.error({ err: error }, 'database unavailable')));
+  app.use(gatewayCheck.routes());
   app.use(bodyLimit);
   app.use(stylesheet());
   app.use(prefillDeviceCode);

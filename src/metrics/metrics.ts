@@ -61,6 +61,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly apiChecks = new Counter({
+    name: 'gatehouse_api_checks_total',
+    help: 'Gateway checks answered, by API (resource identifier, "none" when no API covers the URL) and outcome',
+    labelNames: ['resource', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly apiCheckDuration = new Histogram({
+    name: 'gatehouse_api_check_duration_seconds',
+    help: 'Gateway check latency inside Gatehouse, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: QUERY_BUCKETS,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

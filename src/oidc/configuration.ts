@@ -26,6 +26,10 @@ export interface ProviderDependencies {
 
 const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 
+/** DPoP proof algorithms and nonce policy; the gateway check validates proofs to the same rules. */
+export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+export const DPOP_REQUIRES_NONCE = true;
+
 /** Client metadata beyond the standard: the API scopes a client may ask for (see validate-client.ts). */
 const extraClientMetadata: Configuration['extraClientMetadata'] = {
   properties: ['api_scope'],
@@ -77,7 +81,7 @@ export function buildConfiguration({
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] as const,
       requestObjectSigningAlgValues: SIGNING_ALGS,
       authorizationSigningAlgValues: SIGNING_ALGS,
-      dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'] as const,
+      dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     clientBasedCORS,
     ...(config.allowPrivateNetworkFetch ? { fetch: fetchWithoutAddressCheck } : {}),
@@ -87,7 +91,7 @@ export function buildConfiguration({
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
       // RFC 9449, with server nonces on every DPoP request and no proof accepted twice; a client
       // registered with dpop_bound_access_tokens must send proofs.
-      dPoP: { enabled: true, nonceSecret: dpopNonceSecret, requireNonce: () => true, allowReplay: false },
+      dPoP: { enabled: true, nonceSecret: dpopNonceSecret, requireNonce: () => DPOP_REQUIRES_NONCE, allowReplay: false },
       resourceIndicators: resourceIndicators(resources, signingAlgs),
       registration: {
         enabled: true,

@@ -2,6 +2,8 @@
 // the URI clients pass as `resource=`, which becomes the token's audience, and defines its scopes.
 import type { Database } from '../persistence/prisma-client.js';
 import { SCOPES } from '../oidc/scopes.js';
+import { revokeKeysOf } from '../apikeys/api-keys.js';
+import { formatRequirement, parseRequirement, storedRequirement, type Requirement } from '../api-policy/requirement.js';
 
 export class ResourceInputError extends Error {
   override name = 'ResourceInputError';
@@ -25,12 +27,45 @@ export interface ResourceCatalog {
   allScopes(): Promise<string[]>;
 }
 
-export interface ResourceRequest {
+export interface ResourceRequest extends GatewaySettingsChange {
   identifier: string;
   scope: string;
   format?: string;
   ttl?: number;
   alg?: string;
+}
+
+/** What the gateway check applies to an API (src/api-policy). */
+export interface GatewaySettings {
+  requirement: Requirement;
+  /** Default calls per second per API key (or per client, for token-only calls); null: unlimited. */
+  rateLimit: number | null;
+  /** Default calls per UTC day, likewise. */
+  dailyQuota: number | null;
+}
+
+/** `require` as typed (api_key, access_token or both); null clears a limit; undefined leaves a setting as is. */
+export interface GatewaySettingsChange {
+  require?: string;
+  rateLimit?: number | null;
+  dailyQuota?: number | null;
+}
+
+export interface DeletedResource {
+  apiKeyIds: string[];
+  rules: number;
+}
+
+function gatewayColumns(change: GatewaySettingsChange) {
+  return {
+    ...(change.require === undefined ? {} : { requirement: formatRequirement(parseRequirement(change.require)) }),
+    ...(change.rateLimit === undefined ? {} : { rateLimit: change.rateLimit }),
+    ...(change.dailyQuota === undefined ? {} : { dailyQuota: change.dailyQuota }),
+  };
+}
+
+function toGatewaySettings(row: { requirement: string | null; rateLimit: number | null; dailyQuota: number | null }): GatewaySettings {
+  return { requirement: storedRequirement(row.requirement), rateLimit: row.rateLimit, dailyQuota: row.dailyQuota };
 }
 
 export interface Resource {
@@ -108,8 +143,9 @@ export class Resources {
     if (await this.db.resourceServer.findUnique({ where: { identifier } })) {
       throw new ResourceExistsError(`a resource with identifier "${identifier}" already exists`);
     }
+    const gateway = gatewayColumns(request);
     const row = await this.db.resourceServer.create({
-      data: { identifier, scope: scopes.join(' '), accessTokenFormat: format, accessTokenTtl: request.ttl ?? null, jwtAlg: alg },
+      data: { identifier, scope: scopes.join(' '), accessTokenFormat: format, accessTokenTtl: request.ttl ?? null, jwtAlg: alg, ...gateway },
     });
     return toResource(row);
   }
@@ -119,9 +155,33 @@ export class Resources {
     return rows.map(toResource);
   }
 
-  /** Tokens already issued for it stay valid until they expire; new ones are refused. */
-  async delete(identifier: string): Promise<boolean> {
-    return (await this.db.resourceServer.deleteMany({ where: { identifier } })).count > 0;
+  /**
+   * Tokens already issued for it stay valid until they expire; new ones are refused. Its API keys
+   * are revoked and its rules deleted with it. Null when there is no such API.
+   */
+  async delete(identifier: string): Promise<DeletedResource | null> {
+    return this.db.$transaction(async (tx) => {
+      if ((await tx.resourceServer.deleteMany({ where: { identifier } })).count === 0) return null;
+      const rules = await tx.apiRule.deleteMany({ where: { resource: identifier } });
+      return { apiKeyIds: await revokeKeysOf(tx, { resource: identifier }), rules: rules.count };
+    });
+  }
+
+  /** Sets what the gateway check applies to an API; null when there is no such API. */
+  async updateGatewaySettings(identifier: string, change: GatewaySettingsChange): Promise<GatewaySettings | null> {
+    const { count } = await this.db.resourceServer.updateMany({ where: { identifier }, data: gatewayColumns(change) });
+    return count > 0 ? this.gatewaySettings(identifier) : null;
+  }
+
+  async gatewaySettings(identifier: string): Promise<GatewaySettings | null> {
+    const row = await this.db.resourceServer.findUnique({ where: { identifier }, select: { requirement: true, rateLimit: true, dailyQuota: true } });
+    return row ? toGatewaySettings(row) : null;
+  }
+
+  /** Every API's gateway settings by identifier. */
+  async allGatewaySettings(): Promise<Map<string, GatewaySettings>> {
+    const rows = await this.db.resourceServer.findMany({ select: { identifier: true, requirement: true, rateLimit: true, dailyQuota: true } });
+    return new Map(rows.map((row) => [row.identifier, toGatewaySettings(row)]));
   }
 
   /** The longest token lifetime an API sets itself (0 when none does), for how long retired keys stay published. */

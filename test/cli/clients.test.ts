@@ -239,7 +239,7 @@ describe('gatehouse client', () => {
     assert.deepEqual(deleted, {
       client_id: doomed.client_id,
       deleted: true,
-      revoked: { grants: 2, refresh_tokens: 2, grant_tokens: 2 },
+      revoked: { grants: 2, refresh_tokens: 2, grant_tokens: 2, api_keys: 0 },
     });
     assert.equal((await cli.query('SELECT "id" FROM "Client" WHERE "id" = ?', doomed.client_id)).length, 0);
     assert.equal((await cli.query('SELECT "id" FROM "Client" WHERE "id" = ?', kept.client_id)).length, 1);

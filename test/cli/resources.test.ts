@@ -16,7 +16,7 @@ describe('gatehouse resource and iat', () => {
     const listed = await cli.json<{ resources: { identifier: string }[] }>(['resource', 'list']);
     assert.deepEqual(listed.resources.map((r) => r.identifier), ['https://api.example.com']);
     assert.match((await cli.run(['resource', 'list'])).stdout, /https:\/\/api\.example\.com\s+a:read a:write\s+jwt EdDSA\s+120/);
-    assert.deepEqual(await cli.json(['resource', 'delete', 'https://api.example.com']), { identifier: 'https://api.example.com', deleted: true });
+    assert.deepEqual(await cli.json(['resource', 'delete', 'https://api.example.com']), { identifier: 'https://api.example.com', deleted: true, api_keys_revoked: 0, rules_deleted: 0 });
     assertFails(await cli.run(['resource', 'delete', 'https://api.example.com']), 1, /no resource/);
     assertFails(await cli.run(['resource', 'create', '--identifier', 'https://api.example.com', '--scope', 'x', '--ttl', 'long']), 2, /--ttl/);
     assertFails(await cli.run(['resource', 'create', '--identifier', 'https://api.example.com', '--scope', 'x', '--ttl', '5']), 2, /ttl must be/);
