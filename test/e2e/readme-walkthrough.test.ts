@@ -5,68 +5,18 @@
 // names. If a command, flag, endpoint or page label in the README stops working, this fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { projectRoot } from '../../src/project-root.js';
 import { startGatehouse } from '../support/gatehouse-process.js';
 import { Browser } from '../support/browser.js';
+import { markedShellBlocks, ShellSession } from '../support/shell-session.js';
 
 const README_ISSUER = 'http://localhost:3000';
 
-/** The shell blocks right after a `<!-- walkthrough -->` marker, in order. */
-function walkthroughBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/<!-- walkthrough -->\s*\n```sh\n([\s\S]*?)\n```/g)].map((m) => m[1]);
-}
-
-/** One bash process; each block is eval'd in it, so shell variables live on as in a terminal. */
-class ShellSession {
-  readonly #child: ChildProcess;
-  #stdout = '';
-  #stderr = '';
-
-  constructor(env: Record<string, string>) {
-    // Blocks arrive on fd 3, NUL-terminated, so the commands' own stdin stays /dev/null.
-    const loop = 'set -eo pipefail; while IFS= read -r -d "" block <&3; do eval "$block" </dev/null; echo "@@block-done"; done';
-    this.#child = spawn('bash', ['--noprofile', '--norc', '-c', loop], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    this.#child.stdout?.on('data', (chunk: Buffer) => { this.#stdout += chunk.toString(); });
-    this.#child.stderr?.on('data', (chunk: Buffer) => { this.#stderr += chunk.toString(); });
-  }
-
-  /** Runs a block and resolves with what it printed on stdout; rejects when a command in it fails. */
-  run(block: string): Promise<string> {
-    const start = this.#stdout.length;
-    return new Promise((resolve, reject) => {
-      const onData = () => {
-        const end = this.#stdout.indexOf('@@block-done\n', start);
-        if (end === -1) return;
-        cleanup();
-        resolve(this.#stdout.slice(start, end));
-      };
-      const onExit = (code: number | null) => {
-        cleanup();
-        reject(new Error(`the block failed (bash exited ${code}):\n${block}\nstdout:\n${this.#stdout.slice(start)}\nstderr:\n${this.#stderr}`));
-      };
-      const cleanup = () => {
-        this.#child.stdout?.off('data', onData);
-        this.#child.off('exit', onExit);
-      };
-      this.#child.stdout?.on('data', onData);
-      this.#child.once('exit', onExit);
-      (this.#child.stdio[3] as Writable).write(`${block}\0`);
-    });
-  }
-
-  close(): void {
-    (this.#child.stdio[3] as Writable).end();
-    this.#child.kill();
-  }
-}
-
 test('the README walk-through: a user, a client, one token', { timeout: 240_000 }, async () => {
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-  const blocks = walkthroughBlocks(readme);
+  const blocks = markedShellBlocks(readme, 'walkthrough');
   assert.equal(blocks.length, 3, 'the README marks three walk-through blocks (before and after the browser step)');
   for (const label of ['**Continue**', '**Allow**']) assert.ok(readme.includes(label), `the README tells the reader to press ${label}`);
   const email = /--email (\S+)/.exec(blocks[0])?.[1];
@@ -75,7 +25,7 @@ test('the README walk-through: a user, a client, one token', { timeout: 240_000 
   assert.ok(readme.includes(`\`${password}\``), 'the browser step names the password the first block set');
 
   const gh = await startGatehouse();
-  const shell = new ShellSession(gh.env);
+  const shell = new ShellSession(gh.env, projectRoot);
   try {
     const forThisServer = (block: string) => block.replaceAll(README_ISSUER, gh.issuer);
 
