@@ -40,7 +40,7 @@ process.on('exit', () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 /**
- * Settings libuv and glibc read only when a process starts, which the README's Performance section
+ * Settings libuv and glibc read only when a process starts, which docs/performance.md
  * suggests for sign-in-heavy servers: passed on from the benchmark's own environment to measure them.
  */
 function startTimeTuning(): Record<string, string> {
