@@ -72,3 +72,25 @@ test('every guide says what it is for before anything else', () => {
       `${relative(projectRoot, file)} opens with a sentence on what it is for`);
   }
 });
+
+test('the README stays a front door: at most about 200 lines, and every guide is reachable from it', () => {
+  const readme = join(projectRoot, 'README.md');
+  const lines = readFileSync(readme, 'utf8').split('\n').length;
+  assert.ok(lines <= 210, `README.md has ${lines} lines: move detail into a guide under docs/`);
+  const reached = new Set([readme]);
+  const queue = [readme];
+  while (queue.length > 0) {
+    const file = queue.shift() as string;
+    for (const link of relativeLinks(readFileSync(file, 'utf8'))) {
+      const path = link.split('#', 1)[0];
+      if (!path.endsWith('.md')) continue;
+      const target = join(dirname(file), decodeURIComponent(path));
+      if (existsSync(target) && !reached.has(target)) {
+        reached.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  const unreachable = markdownFiles().filter((file) => !reached.has(file)).map((file) => relative(projectRoot, file));
+  assert.deepEqual(unreachable, [], 'guides no link from the README leads to');
+});

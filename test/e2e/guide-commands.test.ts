@@ -24,7 +24,7 @@ test('the guides mark the commands they show for this test', () => {
 });
 
 for (const guide of guides) {
-  test(`docs/${guide.name}: every marked command works`, { timeout: 300_000 }, async () => {
+  test(`docs/${guide.name}: every marked command works`, { timeout: 600_000 }, async () => {
     const gh = await startGatehouse();
     const shell = new ShellSession(gh.env, projectRoot);
     try {
