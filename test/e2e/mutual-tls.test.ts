@@ -16,6 +16,7 @@ import { freePort, startGatehouse, type Gatehouse } from '../support/gatehouse-p
 import { startUpstream, type Upstream } from '../support/gateways.js';
 import { daysFromNow, jwksOf, selfSigned, TestCa, type Certificate } from '../support/certificates.js';
 import { CERTIFICATE_HEADER, startMtlsNginx, type TlsProxy } from '../support/mtls-nginx.js';
+import { startMtlsCaddy } from '../support/mtls-caddy.js';
 import { createClient, createUser, type CreatedClient } from '../support/relying-party.js';
 import { approveOnPhone } from '../support/device-approval.js';
 import { oauthError } from '../support/oauth-error.js';
@@ -66,7 +67,7 @@ async function certificates(dir: string) {
   const rogue = await TestCa.create(join(dir, 'rogue'), '/O=Example/CN=Rogue CA');
   return {
     ca,
-    server: await ca.issue('server', { subject: '/O=Example/CN=127.0.0.1', san: 'IP:127.0.0.1', usage: 'serverAuth' }),
+    server: await ca.issue('server', { subject: '/O=Example/CN=127.0.0.1', san: 'IP:127.0.0.1,DNS:localhost', usage: 'serverAuth' }),
     /** Certificates A and B: the same subject, different keys (what a rotation looks like). */
     a: await ca.issue('svc-a', { subject: '/O=Example/CN=svc', san: 'DNS:svc.example.com' }),
     b: await ca.issue('svc-b', { subject: '/O=Example/CN=svc' }),
@@ -472,5 +473,49 @@ describe('Gatehouse terminating TLS itself (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLI
     const introspected = json(await curl(`${gh.issuer}/token/introspection`, { ca: certs.ca.root.certFile, cert: certs.a, form: { client_id: pki.client_id, token: tokens.access_token } }));
     assert.equal(introspected.active, true);
     assert.deepEqual(introspected.cnf, { 'x5t#S256': certs.a.thumbprint });
+  });
+});
+
+describe('mutual TLS behind Caddy (client_auth mode request, certificate_der_base64)', () => {
+  let dir: string;
+  let certs: Certs;
+  let gh: Gatehouse;
+  let caddy: TlsProxy;
+  let pki: CreatedClient;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-mtls-'));
+    certs = await certificates(dir);
+    const port = await freePort();
+    // Caddy enforces SNI when it asks for client certificates, so its host is a name.
+    gh = await startGatehouse({ ISSUER: `https://localhost:${port}`, TRUST_PROXY: 'true', MTLS_CERTIFICATE_HEADER: CERTIFICATE_HEADER, TLS_CLIENT_CA_FILE: certs.ca.root.certFile });
+    caddy = await startMtlsCaddy(port, certs.server, `http://127.0.0.1:${gh.env.PORT}`);
+    pki = await createClient(gh, ['--name', 'svc', '--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=svc,O=Example', '--cert-bound-tokens']);
+  });
+  after(async () => {
+    await caddy?.stop();
+    await gh?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const token = (cert: Certificate | undefined, headers: Record<string, string> = {}) =>
+    curl(`${caddy.url}/token`, { ca: certs.ca.root.certFile, cert, headers, form: { grant_type: 'client_credentials', client_id: pki.client_id } });
+
+  test('curl and openid-client authenticate with their certificate; the token is bound to it', async () => {
+    const ok = await token(certs.a);
+    assert.equal(ok.status, 200, ok.body);
+    const rp = await mtlsClient(caddy.url, certs.ca.root.certPem, pki.client_id, certs.b, oidc.TlsClientAuth());
+    const tokens = await oidc.clientCredentialsGrant(rp, {});
+    const introspected = json(await curl(`${caddy.url}/token/introspection`, { ca: certs.ca.root.certFile, cert: certs.b, form: { client_id: pki.client_id, token: tokens.access_token } }));
+    assert.deepEqual(introspected.cnf, { 'x5t#S256': certs.b.thumbprint });
+  });
+
+  test('a forged header without a certificate is removed; an expired certificate Caddy lets through is refused by Gatehouse', async () => {
+    const forged = await token(undefined, { [CERTIFICATE_HEADER]: certs.a.escaped });
+    assert.equal(forged.status, 401, forged.body);
+    assert.equal(json(forged).error, 'invalid_client');
+    const expired = await token(certs.expired);
+    assert.equal(expired.status, 400, expired.body);
+    assert.match(json(expired).error_description as string, /expired at/);
   });
 });
