@@ -12,7 +12,7 @@ export class ClientCertificateSource {
   private readonly seen = new WeakMap<IncomingMessage, PresentedCertificate | undefined>();
 
   /** `header`: the lower-case header name to trust, or undefined when none is. */
-  constructor(readonly header: string | undefined) {}
+  constructor(private readonly header: string | undefined) {}
 
   of(req: IncomingMessage): PresentedCertificate | undefined {
     if (this.seen.has(req)) return this.seen.get(req);

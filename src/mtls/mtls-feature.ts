@@ -12,7 +12,7 @@ import { hasSubjectAltName, type SanKind } from './subject-alternative-names.js'
 type MtlsConfiguration = NonNullable<NonNullable<Configuration['features']>['mTLS']>;
 
 /** The request's usable certificate, undefined when it has none; throws for an unusable one. */
-export function usableCertificate(source: ClientCertificateSource, ctx: KoaContextWithOIDC) {
+function usableCertificate(source: ClientCertificateSource, ctx: KoaContextWithOIDC) {
   const presented = source.of(ctx.req);
   if (!presented) return undefined;
   if (!presented.usable) throw new errors.InvalidRequest(`the client certificate ${presented.problem}`);

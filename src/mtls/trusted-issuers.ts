@@ -23,10 +23,6 @@ export class TrustedIssuers {
     this.cas = pems.map((pem) => new X509Certificate(pem));
   }
 
-  get empty(): boolean {
-    return this.cas.length === 0;
-  }
-
   /** True when a trusted CA issued and signed this (already date-checked) certificate for client use. */
   issued(certificate: X509Certificate, now = new Date()): boolean {
     // keyUsage is Node's name for the extended key usage OIDs; undefined when the extension is absent.
