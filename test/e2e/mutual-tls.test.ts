@@ -466,6 +466,23 @@ describe('Gatehouse terminating TLS itself (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLI
     assert.equal(json(rogue).error, 'invalid_client');
   });
 
+  test('subjects match as LDAP compares them (escapes, multi-valued RDNs, case), SANs by kind (URI, IPv6, email)', async () => {
+    const escaped = await certs.ca.issue('escaped', { subject: '/O=Example, Inc/CN=svc+serialNumber=42', multiValued: true });
+    const sans = await certs.ca.issue('sans', { subject: '/CN=mesh', san: 'URI:spiffe://example.com/ns/pay/sa/svc,IP:::1,email:svc@example.com' });
+    const cases: [string[], Certificate, Certificate][] = [
+      [['--tls-subject-dn', 'SERIALNUMBER=42 + cn=SVC, o=Example\\, Inc'], escaped, certs.a],
+      [['--tls-san-uri', 'spiffe://example.com/ns/pay/sa/svc'], sans, certs.a],
+      [['--tls-san-ip', '0:0:0:0:0:0:0:1'], sans, certs.a],
+      [['--tls-san-email', 'SVC@example.com'], sans, certs.a],
+    ];
+    for (const [subject, matching, other] of cases) {
+      const client = await createClient(gh, ['--name', 'matched', '--grant', 'client_credentials', '--auth', 'tls_client_auth', ...subject]);
+      const request = (cert: Certificate) => curl(`${gh.issuer}/token`, { ca: certs.ca.root.certFile, cert, form: { grant_type: 'client_credentials', client_id: client.client_id } });
+      assert.equal((await request(matching)).status, 200, subject.join(' '));
+      assert.equal((await request(other)).status, 401, subject.join(' '));
+    }
+  });
+
   test('openid-client with an undici Agent, straight to Gatehouse', async () => {
     const rp = await mtlsClient(gh.issuer, certs.ca.root.certPem, pki.client_id, certs.a, oidc.TlsClientAuth());
     const tokens = await oidc.clientCredentialsGrant(rp, {});

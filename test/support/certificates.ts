@@ -31,6 +31,8 @@ export interface CertificateOptions {
   notAfter?: string;
   /** extendedKeyUsage; default clientAuth. */
   usage?: string;
+  /** The subject has multi-valued RDNs ("/CN=svc+serialNumber=1"). */
+  multiValued?: boolean;
 }
 
 function stamp(date: Date): string {
@@ -93,7 +95,7 @@ commonName = supplied
     const certFile = join(this.dir, `${name}.pem`);
     const extFile = join(this.dir, `${name}.ext`);
     await newKey(keyFile);
-    await run('openssl', ['req', '-new', '-key', keyFile, '-out', csrFile, '-subj', options.subject]);
+    await run('openssl', ['req', '-new', '-key', keyFile, '-out', csrFile, '-subj', options.subject, ...(options.multiValued ? ['-multivalue-rdn'] : [])]);
     await writeFile(extFile, `[ext]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
