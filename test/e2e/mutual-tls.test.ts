@@ -498,6 +498,7 @@ describe('mutual TLS behind Caddy (client_auth mode request, certificate_der_bas
   let certs: Certs;
   let gh: Gatehouse;
   let caddy: TlsProxy;
+  let upstream: Upstream;
   let pki: CreatedClient;
 
   before(async () => {
@@ -506,11 +507,14 @@ describe('mutual TLS behind Caddy (client_auth mode request, certificate_der_bas
     const port = await freePort();
     // Caddy enforces SNI when it asks for client certificates, so its host is a name.
     gh = await startGatehouse({ ISSUER: `https://localhost:${port}`, TRUST_PROXY: 'true', MTLS_CERTIFICATE_HEADER: CERTIFICATE_HEADER, TLS_CLIENT_CA_FILE: certs.ca.root.certFile });
-    caddy = await startMtlsCaddy(port, certs.server, `http://127.0.0.1:${gh.env.PORT}`);
-    pki = await createClient(gh, ['--name', 'svc', '--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=svc,O=Example', '--cert-bound-tokens']);
+    upstream = await startUpstream();
+    caddy = await startMtlsCaddy(port, certs.server, `http://127.0.0.1:${gh.env.PORT}`, upstream.url);
+    await gh.cliJson(['resource', 'create', '--identifier', `${caddy.url}/orders`, '--scope', 'orders:read']);
+    pki = await createClient(gh, ['--name', 'svc', '--grant', 'client_credentials', '--scope', 'orders:read', '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=svc,O=Example', '--cert-bound-tokens']);
   });
   after(async () => {
     await caddy?.stop();
+    await upstream?.close();
     await gh?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -534,5 +538,19 @@ describe('mutual TLS behind Caddy (client_auth mode request, certificate_der_bas
     const expired = await token(certs.expired);
     assert.equal(expired.status, 400, expired.body);
     assert.match(json(expired).error_description as string, /expired at/);
+  });
+
+  test('forward_auth: a bound token passes with its certificate, not with another one or a forged header', async () => {
+    const token = json(await curl(`${caddy.url}/token`, { ca: certs.ca.root.certFile, cert: certs.a, form: { grant_type: 'client_credentials', client_id: pki.client_id, resource: `${caddy.url}/orders`, scope: 'orders:read' } })).access_token as string;
+    const call = (cert: Certificate | undefined, headers: Record<string, string> = {}) =>
+      curl(`${caddy.url}/orders/items`, { ca: certs.ca.root.certFile, cert, headers: { authorization: `Bearer ${token}`, ...headers } });
+    const withA = await call(certs.a);
+    assert.equal(withA.status, 200, withA.body);
+    const withB = await call(certs.b);
+    assert.equal(withB.status, 401);
+    assert.equal(json(withB).error_description, 'the access token is bound to another client certificate');
+    const forged = await call(undefined, { [CERTIFICATE_HEADER]: certs.a.escaped });
+    assert.equal(forged.status, 401);
+    assert.equal(json(forged).error_description, 'the access token is bound to a client certificate, and the gateway forwarded none');
   });
 });

@@ -1,7 +1,8 @@
 // Caddy (Debian 2.6.2) terminating TLS in front of Gatehouse, as docs/mutual-tls.md configures it:
 // it asks for a client certificate without verifying it (client_auth mode request), always removes
 // the client's own X-SSL-Client-Cert, and sets it to the certificate (base64 DER) only when there
-// is one: Caddy 2.6 would otherwise send the unresolved placeholder text.
+// is one: Caddy 2.6 would otherwise send the unresolved placeholder text. The API under /orders/
+// is guarded by forward_auth, whose check request carries the same header.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { connect } from 'node:net';
 import type { Certificate } from './certificates.js';
 import { CERTIFICATE_HEADER, type TlsProxy } from './mtls-nginx.js';
 
-export function mtlsCaddyConfig(port: number, server: Certificate, gatehouse: string): string {
+export function mtlsCaddyConfig(port: number, server: Certificate, gatehouse: string, api: string): string {
   return `{
   admin off
   auto_https off
@@ -26,16 +27,22 @@ https://localhost:${port} {
     request_header -${CERTIFICATE_HEADER}
     @client_certificate vars_regexp {http.request.tls.client.fingerprint} ^[0-9a-f]{64}$
     request_header @client_certificate ${CERTIFICATE_HEADER} {http.request.tls.client.certificate_der_base64}
+    handle /orders/* {
+      forward_auth ${new URL(gatehouse).host} {
+        uri /api/authz/forward-auth
+      }
+      reverse_proxy ${new URL(api).host}
+    }
     reverse_proxy ${new URL(gatehouse).host}
   }
 }
 `;
 }
 
-export async function startMtlsCaddy(port: number, server: Certificate, gatehouse: string): Promise<TlsProxy> {
+export async function startMtlsCaddy(port: number, server: Certificate, gatehouse: string, api: string): Promise<TlsProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-mtls-caddy-'));
   const conf = join(dir, 'Caddyfile');
-  await writeFile(conf, mtlsCaddyConfig(port, server, gatehouse));
+  await writeFile(conf, mtlsCaddyConfig(port, server, gatehouse, api));
   const log: string[] = [];
   const child = spawn('caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], {
     stdio: ['ignore', 'pipe', 'pipe'],
