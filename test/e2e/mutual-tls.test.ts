@@ -483,6 +483,17 @@ describe('Gatehouse terminating TLS itself (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLI
     }
   });
 
+  test('the device authorization endpoint authenticates a tls_client_auth client', async () => {
+    const tv = await createClient(gh, ['--name', 'TV', '--grant', 'device_code', '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=svc,O=Example']);
+    const ask = (cert: Certificate | undefined) => curl(`${gh.issuer}/device/auth`, { ca: certs.ca.root.certFile, cert, form: { client_id: tv.client_id, scope: 'openid' } });
+    const started = await ask(certs.a);
+    assert.equal(started.status, 200, started.body);
+    assert.ok(json(started).device_code);
+    const refused = await ask(undefined);
+    assert.equal(refused.status, 401);
+    assert.equal(json(refused).error, 'invalid_client');
+  });
+
   test('openid-client with an undici Agent, straight to Gatehouse', async () => {
     const rp = await mtlsClient(gh.issuer, certs.ca.root.certPem, pki.client_id, certs.a, oidc.TlsClientAuth());
     const tokens = await oidc.clientCredentialsGrant(rp, {});
