@@ -1,6 +1,6 @@
 // Assembles and starts Gatehouse: migrate (or check migrations), open the database, load keys, build
 // the provider and the pages, listen, sweep expired rows, and shut down cleanly.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Config } from './config/env.js';
 import { applyMigrations } from './persistence/migrations.js';
 import { migrationStatus } from './persistence/migration-status.js';
@@ -35,6 +35,7 @@ import { Metrics } from './metrics/metrics.js';
 import { timeQueries } from './metrics/database-timing.js';
 import { observeProviderEvents } from './events/provider-events.js';
 import { createGatewayCheck } from './gateway/gateway-check.js';
+import { createListener } from './http/listener.js';
 
 export interface RunningServer {
   server: Server;
@@ -148,10 +149,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     audit,
     clientSecretPepper: config.clientSecretPepper,
+    certificateHeader: config.mtls.certificateHeader,
     onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
   });
   const app = createApp({ provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
-  const server = createServer(app.callback());
+  const server = createListener(config, app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -160,8 +162,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info(`Gatehouse listening on http://${config.host}:${port} with issuer ${config.issuer}`);
-  if (config.issuer.startsWith('https:') && !config.trustProxy) {
+  const scheme = config.tls ? 'https' : 'http';
+  log.info(`Gatehouse listening on ${scheme}://${config.host}:${port} with issuer ${config.issuer}`);
+  if (config.mtls.ignoredCertificateHeader) {
+    log.info(`MTLS_CERTIFICATE_HEADER (${config.mtls.ignoredCertificateHeader}) is ignored: client certificates in a header are trusted only with TRUST_PROXY=true`);
+  }
+  if (config.issuer.startsWith('https:') && !config.trustProxy && !config.tls) {
     log.info('ISSUER is https but TRUST_PROXY=false: behind a TLS-terminating proxy set TRUST_PROXY=true, or cookies are not marked Secure');
   }
 
@@ -169,7 +175,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     server,
     db,
     metrics,
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     async close() {
       readiness.shuttingDown();
       const cut = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);

@@ -12,6 +12,7 @@ import {
   flag, optionalString, requiredString, stringList, type CommandContext, type CommandGroup,
 } from './command.js';
 import { failure, formatDate, table, usageError } from './output.js';
+import { TLS_SUBJECT_FIELDS, type TlsSubject, type TlsSubjectField } from '../clients/validate-client.js';
 
 /** JSON shape of a client; scope is always present so scripts need not special-case its absence. */
 function describe(client: ClientView) {
@@ -47,9 +48,28 @@ function details(client: ClientView): string[] {
     ...(client.dpop_bound_access_tokens ? ['requires DPoP:             yes'] : []),
     ...(client.require_pushed_authorization_requests ? ['requires PAR:              yes'] : []),
     ...(client.backchannel_logout_uri ? [`back-channel logout URI:   ${client.backchannel_logout_uri}`] : []),
+    ...TLS_SUBJECT_FIELDS.filter((field) => client[field]).map((field) => `${TLS_SUBJECT_LABELS[field]}${client[field]}`),
+    ...(client.tls_client_certificate_bound_access_tokens ? ['certificate-bound tokens:  yes'] : []),
     `created:                   ${formatDate(client.created_at)}`,
   ];
 }
+
+const TLS_SUBJECT_LABELS: Record<TlsSubjectField, string> = {
+  tls_client_auth_subject_dn: 'certificate subject DN:    ',
+  tls_client_auth_san_dns: 'certificate SAN (DNS):     ',
+  tls_client_auth_san_uri: 'certificate SAN (URI):     ',
+  tls_client_auth_san_ip: 'certificate SAN (IP):      ',
+  tls_client_auth_san_email: 'certificate SAN (email):   ',
+};
+
+/** --tls-subject-dn and --tls-san-*: the certificate subject of a tls_client_auth client. */
+const TLS_SUBJECT_OPTIONS: Record<string, TlsSubjectField> = {
+  'tls-subject-dn': 'tls_client_auth_subject_dn',
+  'tls-san-dns': 'tls_client_auth_san_dns',
+  'tls-san-uri': 'tls_client_auth_san_uri',
+  'tls-san-ip': 'tls_client_auth_san_ip',
+  'tls-san-email': 'tls_client_auth_san_email',
+};
 
 function secretLines(secret: string): string[] {
   return [
@@ -106,11 +126,15 @@ export const clientCommands: CommandGroup = {
       synopsis:
         '--name NAME [--public] --grant GRANT [--grant GRANT ...] [--redirect-uri URI ...] '
         + '[--post-logout-redirect-uri URI ...] [--scope "SCOPE ..."] [--jwks-uri URL | --jwks FILE] '
-        + '[--require-dpop] [--require-par] [--backchannel-logout-uri URL]',
+        + '[--require-dpop] [--require-par] [--backchannel-logout-uri URL] [--auth METHOD] '
+        + '[--tls-subject-dn DN | --tls-san-dns NAME | --tls-san-uri URI | --tls-san-ip IP | --tls-san-email EMAIL] [--cert-bound-tokens]',
       description:
         'Register a client. Grants: authorization_code, refresh_token, client_credentials, device_code. '
         + 'Confidential unless --public; the secret is shown once. With --jwks-uri or --jwks the client '
-        + 'authenticates with private_key_jwt and gets no secret',
+        + 'authenticates with private_key_jwt and gets no secret. Mutual TLS: --auth tls_client_auth with '
+        + 'the certificate\'s --tls-subject-dn "CN=...,O=..." (or one --tls-san-*), or --auth '
+        + 'self_signed_tls_client_auth --jwks FILE (a JWKS whose key carries the certificate in x5c); no '
+        + 'secret either way. --cert-bound-tokens binds its tokens to its certificate',
       options: {
         name: { type: 'string' },
         public: { type: 'boolean' },
@@ -123,6 +147,13 @@ export const clientCommands: CommandGroup = {
         'require-dpop': { type: 'boolean' },
         'require-par': { type: 'boolean' },
         'backchannel-logout-uri': { type: 'string' },
+        auth: { type: 'string' },
+        'tls-subject-dn': { type: 'string' },
+        'tls-san-dns': { type: 'string' },
+        'tls-san-uri': { type: 'string' },
+        'tls-san-ip': { type: 'string' },
+        'tls-san-email': { type: 'string' },
+        'cert-bound-tokens': { type: 'boolean' },
       },
       positionals: [],
       prepare(values) {
@@ -133,6 +164,12 @@ export const clientCommands: CommandGroup = {
         const jwksUri = optionalString(values, 'jwks-uri');
         const jwksFile = optionalString(values, 'jwks');
         const backchannelLogoutUri = optionalString(values, 'backchannel-logout-uri');
+        const authMethod = optionalString(values, 'auth');
+        const tlsSubject: TlsSubject = {};
+        for (const [option, field] of Object.entries(TLS_SUBJECT_OPTIONS)) {
+          const value = optionalString(values, option);
+          if (value !== undefined) tlsSubject[field] = value;
+        }
         const request = {
           name,
           public: flag(values, 'public'),
@@ -144,6 +181,9 @@ export const clientCommands: CommandGroup = {
           requireDpop: flag(values, 'require-dpop'),
           requirePar: flag(values, 'require-par'),
           ...(backchannelLogoutUri === undefined ? {} : { backchannelLogoutUri }),
+          ...(authMethod === undefined ? {} : { authMethod }),
+          tlsSubject,
+          certificateBoundTokens: flag(values, 'cert-bound-tokens'),
         };
         return async (ctx) => {
           const jwks = jwksFile === undefined ? {} : { jwks: await readJwksFile(jwksFile) };

@@ -2,7 +2,10 @@
 // metadata, refusing anything an OAuth 2.1 authorization server should not accept. The rules are
 // stricter than oidc-provider's own schema, and the metadata produced must also pass that schema,
 // which applies its own redirect URI rules per application_type (lib/helpers/client_schema.js).
+import { createPublicKey, X509Certificate, type JsonWebKey } from 'node:crypto';
 import { SCOPES } from '../oidc/scopes.js';
+import { DistinguishedNameError, parseDistinguishedName } from '../mtls/distinguished-name.js';
+import { sanProblem, type SanKind } from '../mtls/subject-alternative-names.js';
 
 export class ClientInputError extends Error {
   override name = 'ClientInputError';
@@ -51,9 +54,20 @@ export interface ClientRequest {
   requirePar?: boolean;
   /** Where logout tokens are POSTed when the user signs out (OpenID Back-Channel Logout). */
   backchannelLogoutUri?: string;
+  /** tls_client_auth: the one certificate subject (DN or SAN) the client's certificate must carry. */
+  tlsSubject?: TlsSubject;
+  /** Access tokens (and a public client's refresh tokens) bound to the client certificate (RFC 8705 §3). */
+  certificateBoundTokens?: boolean;
 }
 
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+/** RFC 8705 §2.1.2: how a tls_client_auth client's certificate is recognised, by metadata name. */
+export const TLS_SUBJECT_FIELDS = [
+  'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
+] as const;
+export type TlsSubjectField = (typeof TLS_SUBJECT_FIELDS)[number];
+export type TlsSubject = Partial<Record<TlsSubjectField, string>>;
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /** oidc-provider client metadata, without client_id and client_secret. */
@@ -78,6 +92,12 @@ export interface ClientProfile {
   require_pushed_authorization_requests?: boolean;
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;
+  tls_client_auth_subject_dn?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_ip?: string;
+  tls_client_auth_san_email?: string;
+  tls_client_certificate_bound_access_tokens?: boolean;
 }
 
 type UriKind = 'https' | 'loopback' | 'private-use';
@@ -189,6 +209,9 @@ function clientJwks(value: unknown): { keys: Record<string, unknown>[] } {
   return { keys: keys as Record<string, unknown>[] };
 }
 
+/** Methods that prove the client with keys it registered: a signed assertion, or a self-signed certificate. */
+const KEY_METHODS: readonly AuthMethod[] = ['private_key_jwt', 'self_signed_tls_client_auth'];
+
 function resolveAuthMethod(request: ClientRequest): AuthMethod {
   const hasKeys = request.jwks !== undefined || request.jwksUri !== undefined;
   if (request.jwks !== undefined && request.jwksUri !== undefined) throw new ClientInputError('give either jwks or jwks_uri, not both');
@@ -199,9 +222,64 @@ function resolveAuthMethod(request: ClientRequest): AuthMethod {
     throw new ClientInputError(`token_endpoint_auth_method "${request.authMethod}" is not supported (supported: ${AUTH_METHODS.join(', ')})`);
   }
   if (request.public && method !== 'none') throw new ClientInputError('a public client authenticates with "none"');
-  if (method === 'private_key_jwt' && !hasKeys) throw new ClientInputError('private_key_jwt needs the client\'s public keys (jwks or jwks_uri)');
-  if (method !== 'private_key_jwt' && hasKeys) throw new ClientInputError('client keys (jwks, jwks_uri) are only used with private_key_jwt');
+  if (KEY_METHODS.includes(method) && !hasKeys) throw new ClientInputError(`${method} needs the client's public keys (jwks or jwks_uri)`);
+  if (!KEY_METHODS.includes(method) && hasKeys) throw new ClientInputError('client keys (jwks, jwks_uri) are only used with private_key_jwt and self_signed_tls_client_auth');
   return method;
+}
+
+/** Exactly one certificate subject for tls_client_auth, and none for any other method. */
+function resolveTlsSubject(request: ClientRequest, method: AuthMethod): TlsSubject {
+  const given = TLS_SUBJECT_FIELDS.filter((field) => request.tlsSubject?.[field] !== undefined);
+  if (method !== 'tls_client_auth') {
+    if (given.length) throw new ClientInputError(`${given.join(', ')} only applies to clients authenticating with tls_client_auth`);
+    return {};
+  }
+  if (given.length !== 1) {
+    throw new ClientInputError('tls_client_auth needs exactly one certificate subject: tls_client_auth_subject_dn (--tls-subject-dn) or one tls_client_auth_san_* value');
+  }
+  const field = given[0];
+  const value = (request.tlsSubject?.[field] ?? '').trim();
+  if (field === 'tls_client_auth_subject_dn') {
+    try {
+      parseDistinguishedName(value);
+    } catch (error) {
+      if (error instanceof DistinguishedNameError) throw new ClientInputError(`tls_client_auth_subject_dn "${value}" is not an RFC 4514 DN such as "CN=svc,O=Example": ${error.message}`);
+      throw error;
+    }
+  } else {
+    const problem = sanProblem(field.replace('tls_client_auth_san_', '') as SanKind, value);
+    if (problem) throw new ClientInputError(`${field} "${value}" ${problem}`);
+  }
+  return { [field]: value };
+}
+
+/**
+ * A self-signed client is recognised by its certificate, so its registered keys carry it: x5c[0]
+ * is the certificate (base64 DER), holding the very public key of the JWK (RFC 8705 §2.2.2).
+ */
+function checkSelfSignedCertificates(jwks: { keys: Record<string, unknown>[] }): void {
+  const withCertificates = jwks.keys.filter((key) => Array.isArray(key.x5c) && key.x5c.length > 0);
+  if (withCertificates.length === 0) {
+    throw new ClientInputError('self_signed_tls_client_auth needs the client certificate in jwks: a key whose "x5c" holds it (base64 DER)');
+  }
+  for (const key of withCertificates) {
+    const first = (key.x5c as unknown[])[0];
+    let certificate: X509Certificate;
+    try {
+      if (typeof first !== 'string') throw new TypeError('not a string');
+      certificate = new X509Certificate(Buffer.from(first, 'base64'));
+    } catch {
+      throw new ClientInputError('x5c[0] of a key in jwks is not a base64 DER certificate');
+    }
+    let same: boolean;
+    try {
+      const jwkKey = createPublicKey({ key: key as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+      same = jwkKey.equals(certificate.publicKey.export({ type: 'spki', format: 'der' }));
+    } catch {
+      throw new ClientInputError('a key in jwks is not a valid public JWK');
+    }
+    if (!same) throw new ClientInputError('the certificate in x5c[0] holds another public key than its JWK');
+  }
 }
 
 export interface ClientPolicy {
@@ -266,6 +344,9 @@ export function validateClientRequest(request: ClientRequest, policy: ClientPoli
 
   const { scope, apiScope } = resolveScope(request.scope, grants, new Set(policy.apiScopes ?? []));
   const authMethod = resolveAuthMethod(request);
+  const tlsSubject = resolveTlsSubject(request, authMethod);
+  const jwks = request.jwks === undefined ? undefined : clientJwks(request.jwks);
+  if (jwks && authMethod === 'self_signed_tls_client_auth') checkSelfSignedCertificates(jwks);
   if (request.requirePar && !codeFlow) throw new ClientInputError('require PAR only applies to clients with the authorization_code grant');
   const backchannel = request.backchannelLogoutUri?.trim();
   if (backchannel && !codeFlow) throw new ClientInputError('back-channel logout only applies to clients with the authorization_code grant');
@@ -280,10 +361,12 @@ export function validateClientRequest(request: ClientRequest, policy: ClientPoli
     ...(scope === undefined ? {} : { scope }),
     ...(apiScope === undefined ? {} : { api_scope: apiScope }),
     ...(request.jwksUri === undefined ? {} : { jwks_uri: serverUrl(request.jwksUri, 'jwks_uri') }),
-    ...(request.jwks === undefined ? {} : { jwks: clientJwks(request.jwks) }),
+    ...(jwks === undefined ? {} : { jwks }),
     ...(request.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(request.requirePar ? { require_pushed_authorization_requests: true } : {}),
     // With the session id in logout tokens (and ID tokens) a client can end exactly that session.
     ...(backchannel ? { backchannel_logout_uri: serverUrl(backchannel, 'backchannel_logout_uri'), backchannel_logout_session_required: true } : {}),
+    ...tlsSubject,
+    ...(request.certificateBoundTokens ? { tls_client_certificate_bound_access_tokens: true } : {}),
   };
 }

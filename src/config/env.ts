@@ -1,5 +1,9 @@
 // Reads and validates every environment variable Gatehouse uses, once, at start-up. A bad value
 // throws a ConfigError naming the variable, so the process stops before it serves anything.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { splitPemCertificates } from '../mtls/trusted-issuers.js';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -64,6 +68,26 @@ export interface Config {
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Bearer token Prometheus presents at /metrics; when absent the endpoint is off. */
   metricsToken: string | undefined;
+  /** Mutual TLS (RFC 8705): where client certificates come from and which CAs issue them. */
+  mtls: MtlsSettings;
+  /** Gatehouse terminates TLS itself (TLS_CERT_FILE, TLS_KEY_FILE); undefined: plain HTTP. */
+  tls: TlsSettings | undefined;
+}
+
+export interface MtlsSettings {
+  /** Lower-case header a TLS-terminating proxy puts the client certificate in; only with TRUST_PROXY. */
+  certificateHeader: string | undefined;
+  /** MTLS_CERTIFICATE_HEADER as given without TRUST_PROXY=true: not trusted, named in a start-up warning. */
+  ignoredCertificateHeader: string | undefined;
+  /** PEM certificates of the CAs that issue tls_client_auth certificates (TLS_CLIENT_CA_FILE). */
+  clientCaPems: string[];
+  /** Base URL where the mTLS endpoints live when not on the issuer's host (mtls_endpoint_aliases). */
+  baseUrl: string | undefined;
+}
+
+export interface TlsSettings {
+  certPem: string;
+  keyPem: string;
 }
 
 export interface LoginThrottleSettings {
@@ -204,6 +228,86 @@ function parseMetricsToken(raw: string | undefined): string | undefined {
   return token;
 }
 
+function readPemFile(env: Env, name: string): string | undefined {
+  const path = env[name]?.trim();
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${name}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+function parseTls(env: Env): TlsSettings | undefined {
+  const certPem = readPemFile(env, 'TLS_CERT_FILE');
+  const keyPem = readPemFile(env, 'TLS_KEY_FILE');
+  if (certPem === undefined && keyPem === undefined) return undefined;
+  if (certPem === undefined || keyPem === undefined) throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(certPem);
+  } catch {
+    throw new ConfigError('TLS_CERT_FILE must hold a PEM certificate (the server\'s first, then any intermediates)');
+  }
+  let matches: boolean;
+  try {
+    matches = certificate.checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    throw new ConfigError('TLS_KEY_FILE must hold an unencrypted PEM private key');
+  }
+  if (!matches) throw new ConfigError('TLS_KEY_FILE does not hold the private key of the certificate in TLS_CERT_FILE');
+  return { certPem, keyPem };
+}
+
+function parseClientCas(env: Env): string[] {
+  const pem = readPemFile(env, 'TLS_CLIENT_CA_FILE');
+  if (pem === undefined) return [];
+  const blocks = splitPemCertificates(pem);
+  if (blocks.length === 0) throw new ConfigError('TLS_CLIENT_CA_FILE must hold one or more PEM CA certificates');
+  for (const block of blocks) {
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(block);
+    } catch {
+      throw new ConfigError('TLS_CLIENT_CA_FILE holds a certificate that does not parse');
+    }
+    if (!certificate.ca) throw new ConfigError(`TLS_CLIENT_CA_FILE holds "${certificate.subject.replace(/\n/g, ', ')}", which is not a CA certificate`);
+  }
+  return blocks;
+}
+
+function parseCertificateHeader(raw: string | undefined): string | undefined {
+  const name = raw?.trim();
+  if (!name) return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(name)) throw new ConfigError(`MTLS_CERTIFICATE_HEADER must be an HTTP header name such as X-SSL-Client-Cert, got "${raw}"`);
+  const lower = name.toLowerCase();
+  if (['authorization', 'cookie', 'host', 'dpop', 'content-type', 'content-length'].includes(lower) || lower.startsWith('x-forwarded-')) {
+    throw new ConfigError(`MTLS_CERTIFICATE_HEADER must name a header of its own, not ${name}`);
+  }
+  return lower;
+}
+
+function parseMtlsBaseUrl(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const url = URL.parse(value);
+  if (!url || (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+    throw new ConfigError(`MTLS_BASE_URL must be an https URL (http only on loopback), got "${raw}"`);
+  }
+  if (url.search || url.hash) throw new ConfigError(`MTLS_BASE_URL must not have a query or fragment, got "${raw}"`);
+  return url.href.replace(/\/$/, '');
+}
+
+function parseMtls(env: Env, trustProxy: boolean): MtlsSettings {
+  const header = parseCertificateHeader(env.MTLS_CERTIFICATE_HEADER);
+  return {
+    certificateHeader: trustProxy ? header : undefined,
+    ignoredCertificateHeader: trustProxy ? undefined : header,
+    clientCaPems: parseClientCas(env),
+    baseUrl: parseMtlsBaseUrl(env.MTLS_BASE_URL),
+  };
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -214,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (env.API_SCOPES?.trim()) {
     throw new ConfigError('API_SCOPES is no longer read: register each API with `gatehouse resource create --identifier URI --scope "..."`');
   }
+  const trustProxy = bool(env, 'TRUST_PROXY', false);
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
@@ -227,7 +332,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT', 10, 1, 600),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy,
     jwks: parseJwks(env.JWKS),
     cookieKeys: parseCookieKeys(env.COOKIE_KEYS),
     openRegistration: bool(env, 'OPEN_REGISTRATION', false),
@@ -271,5 +376,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
+    mtls: parseMtls(env, trustProxy),
+    tls: parseTls(env),
   };
 }

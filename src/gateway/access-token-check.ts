@@ -8,9 +8,10 @@ import type { PresentedCredentials } from './presented-credentials.js';
 import type { VerifiedAccessToken } from './verified-access-token.js';
 import { checkSenderBinding } from './sender-binding.js';
 import { refuse } from './refusal.js';
+import type { ClientCertificateSource } from '../mtls/certificate-source.js';
 
 export class AccessTokenCheck {
-  constructor(private readonly jwts: JwtAccessTokens, private readonly opaque: OpaqueAccessTokens, private readonly dpop: DpopProofs) {}
+  constructor(private readonly jwts: JwtAccessTokens, private readonly opaque: OpaqueAccessTokens, private readonly dpop: DpopProofs, private readonly certificates: ClientCertificateSource) {}
 
   async check(presented: PresentedCredentials, request: OriginalRequest, resource: string): Promise<VerifiedAccessToken> {
     const token = presented.accessToken;
@@ -21,7 +22,7 @@ export class AccessTokenCheck {
     if (!verified.audiences.includes(resource)) {
       refuse({ status: 403, error: 'insufficient_scope', description: 'the access token is for another API', challenge: 'Bearer', reason: 'token_other_api' });
     }
-    await checkSenderBinding(verified, token, presented.dpopProof, request, this.dpop);
+    await checkSenderBinding(verified, token, presented.dpopProof, request, this.dpop, this.certificates);
     return verified;
   }
 }

@@ -20,6 +20,7 @@ import { AccessTokenCheck } from './access-token-check.js';
 import { ApiKeyCheck } from './api-key-check.js';
 import { DeniedCheckAudit } from './denied-check-audit.js';
 import { createCheckRouter } from './check-routes.js';
+import { ClientCertificateSource } from '../mtls/certificate-source.js';
 
 export interface GatewayCheckParts {
   provider: Provider;
@@ -31,6 +32,8 @@ export interface GatewayCheckParts {
   metrics: Metrics;
   audit: AuditLog;
   clientSecretPepper: string | undefined;
+  /** The header gateways forward the caller's client certificate in (trusted only with TRUST_PROXY). */
+  certificateHeader: string | undefined;
   onError: (error: unknown) => void;
 }
 
@@ -49,7 +52,7 @@ export function createGatewayCheck(parts: GatewayCheckParts): GatewayCheck {
     steps: {
       policy: new ApiPolicy(parts.db),
       apiKeys: new ApiKeyCheck(keys),
-      accessTokens: new AccessTokenCheck(new JwtAccessTokens(parts.jwks, parts.issuer, [...JWT_ALGS]), new OpaqueAccessTokens(parts.provider), dpop),
+      accessTokens: new AccessTokenCheck(new JwtAccessTokens(parts.jwks, parts.issuer, [...JWT_ALGS]), new OpaqueAccessTokens(parts.provider), dpop, new ClientCertificateSource(parts.certificateHeader)),
       limits: new ApiLimits(parts.store),
     },
     usage,

@@ -1,6 +1,6 @@
 // The oidc-provider configuration: OAuth 2.1 profile (code + PKCE S256 only, no implicit, no
 // password grant), client credentials, refresh rotation, device flow, introspection, revocation,
-// APIs with JWT access tokens, DPoP, PAR, dynamic registration and back-channel logout.
+// APIs with JWT access tokens, DPoP, mutual TLS, PAR, dynamic registration and back-channel logout.
 import { errors, type Adapter, type Configuration, type FindAccount } from 'oidc-provider';
 import type { Config } from '../config/env.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
@@ -11,6 +11,10 @@ import { generateClientSecret } from './client-secrets.js';
 import { newClientId } from '../clients/clients.js';
 import type { ResourceCatalog } from '../resources/resources.js';
 import { resourceIndicators } from '../resources/resource-indicators.js';
+import { ClientCertificateSource } from '../mtls/certificate-source.js';
+import { TrustedIssuers } from '../mtls/trusted-issuers.js';
+import { mtlsFeature } from '../mtls/mtls-feature.js';
+import { mtlsEndpointAliases } from '../mtls/endpoint-aliases.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -53,6 +57,7 @@ export function buildConfiguration({
   config, adapter, findAccount, jwks, cookieKeys, resources, signingAlgs, dpopNonceSecret,
 }: ProviderDependencies): Configuration {
   const { ttl } = config;
+  const certificates = new ClientCertificateSource(config.mtls.certificateHeader);
   return {
     adapter,
     findAccount,
@@ -67,7 +72,7 @@ export function buildConfiguration({
     extraClientMetadata,
     responseTypes: ['code'],
     pkce: { required: () => true },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -84,6 +89,7 @@ export function buildConfiguration({
       dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     clientBasedCORS,
+    ...(config.mtls.baseUrl ? { discovery: { mtls_endpoint_aliases: mtlsEndpointAliases(config.mtls.baseUrl) } } : {}),
     ...(config.allowPrivateNetworkFetch ? { fetch: fetchWithoutAddressCheck } : {}),
     features: {
       devInteractions: { enabled: false },
@@ -103,9 +109,11 @@ export function buildConfiguration({
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
       backchannelLogout: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed(certificates) },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // RFC 8705: certificate-authenticated clients and certificate-bound tokens (src/mtls).
+      mTLS: mtlsFeature(certificates, new TrustedIssuers(config.mtls.clientCaPems)),
       deviceFlow: {
         enabled: true,
         charset: 'base-20',

@@ -4,7 +4,7 @@
 // plus a per-IP limit on registration attempts.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
-  ClientInputError, validateClientRequest, type ClientPolicy, type ClientRequest,
+  ClientInputError, TLS_SUBJECT_FIELDS, validateClientRequest, type ClientPolicy, type ClientRequest, type TlsSubject,
 } from '../clients/validate-client.js';
 import { isHashedSecret } from '../oidc/client-secrets.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -42,6 +42,12 @@ function optionalText(value: unknown, field: string): string | undefined {
   return value;
 }
 
+function optionalFlag(value: unknown, field: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new ClientInputError(`${field} must be true or false`);
+  return value;
+}
+
 /** RFC 7591 metadata to the request `gatehouse client create` would make. */
 function toClientRequest(body: Metadata): ClientRequest {
   const responseTypes = strings(body.response_types, 'response_types') ?? ['code'];
@@ -52,6 +58,11 @@ function toClientRequest(body: Metadata): ClientRequest {
   const scope = optionalText(body.scope, 'scope');
   const jwksUri = optionalText(body.jwks_uri, 'jwks_uri');
   const backchannelLogoutUri = optionalText(body.backchannel_logout_uri, 'backchannel_logout_uri');
+  const tlsSubject: TlsSubject = {};
+  for (const field of TLS_SUBJECT_FIELDS) {
+    const value = optionalText(body[field], field);
+    if (value !== undefined) tlsSubject[field] = value;
+  }
   return {
     name: optionalText(body.client_name, 'client_name') ?? DEFAULT_NAME,
     public: authMethod === 'none',
@@ -65,6 +76,8 @@ function toClientRequest(body: Metadata): ClientRequest {
     requireDpop: body.dpop_bound_access_tokens === true,
     requirePar: body.require_pushed_authorization_requests === true,
     ...(backchannelLogoutUri === undefined ? {} : { backchannelLogoutUri }),
+    tlsSubject,
+    certificateBoundTokens: optionalFlag(body.tls_client_certificate_bound_access_tokens, 'tls_client_certificate_bound_access_tokens'),
   };
 }
 
@@ -72,7 +85,7 @@ function toClientRequest(body: Metadata): ClientRequest {
 function applyProfile(body: Metadata, request: ClientRequest, policy: ClientPolicy): Metadata {
   const profile = validateClientRequest(request, policy);
   const merged: Metadata = { ...body, ...profile };
-  for (const field of ['scope', 'api_scope'] as const) {
+  for (const field of ['scope', 'api_scope', ...TLS_SUBJECT_FIELDS, 'tls_client_certificate_bound_access_tokens'] as const) {
     if (profile[field] === undefined) delete merged[field];
   }
   return merged;

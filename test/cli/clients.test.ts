@@ -4,6 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashClientSecret } from '../../src/oidc/client-secrets.js';
 import { assertFails, createSandbox, type CliSandbox } from './harness.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jwksOf, selfSigned } from '../support/certificates.js';
 
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -167,6 +170,15 @@ describe('gatehouse client', () => {
     ['an unknown scope', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--scope', 'openid admin'], /unknown scope "admin"/],
     ['user scopes on a client_credentials client', ['--grant', 'client_credentials', '--scope', 'openid'], /acts only for itself/],
     ['offline_access without refresh_token', ['--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--scope', 'openid offline_access'], /offline_access needs the refresh_token grant/],
+    ['tls_client_auth without a certificate subject', ['--grant', 'client_credentials', '--auth', 'tls_client_auth'], /needs exactly one certificate subject/],
+    ['tls_client_auth with two certificate subjects', ['--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=a', '--tls-san-dns', 'a.example.com'], /exactly one certificate subject/],
+    ['a subject DN that is not RFC 4514', ['--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-subject-dn', 'svc'], /not an RFC 4514 DN/],
+    ['a subject DN with a hex-encoded value', ['--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=#0403737663'], /hex-encoded/],
+    ['a SAN IP that is no address', ['--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-san-ip', '300.1.1.1'], /not an IPv4 or IPv6 address/],
+    ['a certificate subject without tls_client_auth', ['--grant', 'client_credentials', '--tls-subject-dn', 'CN=svc'], /only applies to clients authenticating with tls_client_auth/],
+    ['self_signed_tls_client_auth without keys', ['--grant', 'client_credentials', '--auth', 'self_signed_tls_client_auth'], /needs the client's public keys/],
+    ['an unknown --auth', ['--grant', 'client_credentials', '--auth', 'client_secret_jwt'], /not supported/],
+    ['a public client with tls_client_auth', ['--public', '--grant', 'device_code', '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=a'], /public client authenticates with "none"/],
     ['no grant at all', [], /--grant is required/],
   ];
   for (const [what, args, message] of refused) {
@@ -280,5 +292,45 @@ describe('gatehouse client with stored APIs', () => {
       'client', 'create', '--name', 'Web', '--grant', 'authorization_code', '--redirect-uri', 'https://a.example.com/cb', '--scope', 'openid reports',
     ]);
     assert.equal(web.scope, 'openid reports');
+  });
+
+  test('tls_client_auth: the subject DN or SAN is stored as given, there is no secret, tokens are bound with --cert-bound-tokens', async () => {
+    const created = await cli.json([
+      'client', 'create', '--name', 'Payments', '--grant', 'client_credentials',
+      '--auth', 'tls_client_auth', '--tls-subject-dn', 'CN=svc+serialNumber=1,O=Example\\, Inc', '--cert-bound-tokens',
+    ]);
+    assert.equal(created.client_secret, undefined);
+    assert.equal(created.token_endpoint_auth_method, 'tls_client_auth');
+    assert.equal(created.tls_client_auth_subject_dn, 'CN=svc+serialNumber=1,O=Example\\, Inc');
+    assert.equal(created.tls_client_certificate_bound_access_tokens, true);
+    const [row] = await cli.query<{ metadata: string; secretHash: string | null }>('SELECT "metadata", "secretHash" FROM "Client" WHERE "id" = ?', created.client_id);
+    assert.equal(row.secretHash, null);
+    const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
+    assert.equal(metadata.client_secret, undefined);
+    assert.equal(metadata.tls_client_auth_subject_dn, 'CN=svc+serialNumber=1,O=Example\\, Inc');
+
+    const bySan = await cli.run(['client', 'create', '--name', 'Mesh', '--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-san-uri', 'spiffe://example.com/mesh']);
+    assert.equal(bySan.code, 0, bySan.stderr);
+    assert.match(bySan.stdout, /certificate SAN \(URI\): +spiffe:\/\/example\.com\/mesh/);
+    assert.doesNotMatch(bySan.stdout, /client_secret/);
+    assert.equal((await cli.json(['client', 'create', '--name', 'Mesh IP', '--grant', 'client_credentials', '--auth', 'tls_client_auth', '--tls-san-ip', '::0001'])).tls_client_auth_san_ip, '::0001');
+  });
+
+  test('self_signed_tls_client_auth: --jwks FILE with the certificate in x5c; a key that does not match its certificate is refused', async () => {
+    const own = await selfSigned(cli.dir, 'own', '/CN=own');
+    const stranger = await selfSigned(cli.dir, 'stranger', '/CN=stranger');
+    const file = join(cli.dir, 'own.jwks');
+    await writeFile(file, JSON.stringify(jwksOf(own)));
+    const created = await cli.json(['client', 'create', '--name', 'Self-signed', '--grant', 'client_credentials', '--auth', 'self_signed_tls_client_auth', '--jwks', file]);
+    assert.equal(created.client_secret, undefined);
+    assert.equal(created.token_endpoint_auth_method, 'self_signed_tls_client_auth');
+    assert.deepEqual(created.jwks.keys[0].x5c, jwksOf(own).keys[0].x5c);
+
+    const mixed = { keys: [{ ...jwksOf(own).keys[0], x5c: jwksOf(stranger).keys[0].x5c }] };
+    await writeFile(file, JSON.stringify(mixed));
+    assertFails(await cli.run(['client', 'create', '--name', 'Mixed', '--grant', 'client_credentials', '--auth', 'self_signed_tls_client_auth', '--jwks', file]), 2, /holds another public key/);
+    const { x5c: _x5c, ...bare } = jwksOf(own).keys[0];
+    await writeFile(file, JSON.stringify({ keys: [bare] }));
+    assertFails(await cli.run(['client', 'create', '--name', 'Bare', '--grant', 'client_credentials', '--auth', 'self_signed_tls_client_auth', '--jwks', file]), 2, /"x5c"/);
   });
 });

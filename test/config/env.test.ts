@@ -2,7 +2,11 @@
 // the variable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/env.js';
+import { TestCa } from '../support/certificates.js';
 
 test('defaults: port 3000, issuer on localhost, embedded SQLite, OWASP argon2id minimum', () => {
   const config = loadConfig({});
@@ -99,4 +103,47 @@ test('PostgreSQL URLs, pool size, migrate-on-start and shutdown timeout', () => 
 
 test('a refused DATABASE_URL is quoted without its password', () => {
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2') && /admin:\*\*\*@/.test(error.message));
+});
+
+test('mutual TLS: the certificate header only with TRUST_PROXY, TLS files read and checked at start-up', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-env-'));
+  try {
+    assert.deepEqual(loadConfig({}).mtls, { certificateHeader: undefined, ignoredCertificateHeader: undefined, clientCaPems: [], baseUrl: undefined });
+    assert.equal(loadConfig({}).tls, undefined);
+    const trusted = loadConfig({ TRUST_PROXY: 'true', MTLS_CERTIFICATE_HEADER: 'X-SSL-Client-Cert' }).mtls;
+    assert.equal(trusted.certificateHeader, 'x-ssl-client-cert');
+    const untrusted = loadConfig({ MTLS_CERTIFICATE_HEADER: 'X-SSL-Client-Cert' }).mtls;
+    assert.equal(untrusted.certificateHeader, undefined);
+    assert.equal(untrusted.ignoredCertificateHeader, 'x-ssl-client-cert');
+    assert.equal(loadConfig({ MTLS_BASE_URL: 'https://mtls.example.com/' }).mtls.baseUrl, 'https://mtls.example.com');
+
+    const ca = await TestCa.create(join(dir, 'ca'));
+    const server = await ca.issue('server', { subject: '/CN=server', usage: 'serverAuth' });
+    const other = await ca.issue('other', { subject: '/CN=other' });
+    const garbage = join(dir, 'garbage.pem');
+    await writeFile(garbage, 'not a certificate');
+    const tls = loadConfig({ TLS_CERT_FILE: server.certFile, TLS_KEY_FILE: server.keyFile, TLS_CLIENT_CA_FILE: ca.root.certFile });
+    assert.equal(tls.tls?.certPem, server.certPem);
+    assert.deepEqual(tls.mtls.clientCaPems, [ca.root.certPem.trim()]);
+
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ MTLS_CERTIFICATE_HEADER: 'X SSL' }, /MTLS_CERTIFICATE_HEADER must be an HTTP header name/],
+      [{ MTLS_CERTIFICATE_HEADER: 'Authorization' }, /MTLS_CERTIFICATE_HEADER must name a header of its own/],
+      [{ MTLS_CERTIFICATE_HEADER: 'X-Forwarded-Client-Cert' }, /MTLS_CERTIFICATE_HEADER must name a header of its own/],
+      [{ TLS_CERT_FILE: server.certFile }, /TLS_CERT_FILE and TLS_KEY_FILE must be set together/],
+      [{ TLS_CERT_FILE: join(dir, 'missing.pem'), TLS_KEY_FILE: server.keyFile }, /TLS_CERT_FILE: cannot read .*ENOENT/],
+      [{ TLS_CERT_FILE: garbage, TLS_KEY_FILE: server.keyFile }, /TLS_CERT_FILE must hold a PEM certificate/],
+      [{ TLS_CERT_FILE: server.certFile, TLS_KEY_FILE: garbage }, /TLS_KEY_FILE must hold an unencrypted PEM private key/],
+      [{ TLS_CERT_FILE: server.certFile, TLS_KEY_FILE: other.keyFile }, /TLS_KEY_FILE does not hold the private key/],
+      [{ TLS_CLIENT_CA_FILE: garbage }, /TLS_CLIENT_CA_FILE must hold one or more PEM CA certificates/],
+      [{ TLS_CLIENT_CA_FILE: other.certFile }, /TLS_CLIENT_CA_FILE holds "CN=other", which is not a CA certificate/],
+      [{ MTLS_BASE_URL: 'http://mtls.example.com' }, /MTLS_BASE_URL must be an https URL/],
+      [{ MTLS_BASE_URL: 'https://mtls.example.com/?x=1' }, /MTLS_BASE_URL must not have a query/],
+    ];
+    for (const [env, message] of refused) {
+      assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
