@@ -55,7 +55,11 @@ export interface ScalingRow {
   otherCores: number;
 }
 
+/** Unmeasured load first: each worker compiles its hot paths on its own, and a cold worker would count that as cost per request. */
+const WARM_UP_SECONDS = 3;
+
 async function measure(target: Target, scenario: Scenario, connections: number, seconds: number, workers: number): Promise<ScalingRow> {
+  await scenario.run(target, connections, WARM_UP_SECONDS);
   const pids = processTree(target.server.pid);
   const serverCpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const [server0, load0, machine0, started] = [serverCpu(), selfCpuSeconds(), machineBusySeconds(), process.hrtime.bigint()];

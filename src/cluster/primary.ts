@@ -32,10 +32,10 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     log.info('stopped');
     process.exit(exitCode);
   };
-  const stop = (signal: string) => {
+  const stop = (reason: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, `${signal} received: every worker finishes its in-flight requests`);
+    log.info({ timeoutSeconds: config.shutdownTimeoutSeconds }, `${reason}: every worker finishes its in-flight requests`);
     setTimeout(() => {
       log.error('workers did not stop in time; killing them');
       for (const worker of alive) worker.process.kill('SIGKILL');
@@ -69,7 +69,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
       // A worker that cannot start (its output says why) is no better the second time.
       log.error({ worker: worker.id, code, signal }, `worker ${worker.id} ${how} before serving; stopping`);
       exitCode = 1;
-      stop('start-up failure');
+      stop('a worker could not start');
       return;
     }
     log.error({ worker: worker.id, pid: worker.process.pid, code, signal }, `worker ${worker.id} (pid ${worker.process.pid}) ${how}; starting a replacement`);
@@ -77,7 +77,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     else setTimeout(() => { if (!stopping) fork(); }, RESTART_DELAY_MS);
   });
 
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM received'));
+  process.on('SIGINT', () => stop('SIGINT received'));
   for (let i = 0; i < config.workers; i += 1) fork();
 }

@@ -4,7 +4,7 @@
 // request log names the worker that answered each request. Runs on SQLite and on PostgreSQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,5 +235,20 @@ describe('WORKERS=2', () => {
     assert.equal(stopped.at(-1)?.worker, undefined, 'then the primary');
     const introspectedBy = new Set(lines.filter((line) => line.route === 'introspection').map((line) => line.worker));
     assert.equal(introspectedBy.size, 2, 'the two in-flight requests were on different workers');
+  });
+});
+
+describe('WORKERS=2 that cannot start', () => {
+  test('workers that cannot listen (the port is taken) stop the primary with exit 1, naming the cause', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const address = taken.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      await assert.rejects(startGatehouse({ WORKERS: '2', PORT: String(port), ISSUER: `http://127.0.0.1:${port}` }),
+        /server exited with 1[\s\S]*EADDRINUSE[\s\S]*before serving; stopping/);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 });
