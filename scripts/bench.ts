@@ -2,6 +2,7 @@
 // separate cores where possible, and prints requests/s, p50/p99, errors, server RSS and the
 // Gatehouse/ceiling ratio per scenario, then checks the issue's targets. `--soak M` adds a bounded
 // soak of M minutes (client credentials + refresh) to watch latency, RSS and database size.
+// `--workers N` instead compares WORKERS=1 with WORKERS=N (see bench/scaling.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { benchPostgresUrl, startCeiling, startGatehouse } from './bench/targets.
 import type { LoadResult } from './bench/load.js';
 import type { Target } from './bench/targets.js';
 import { runSoak } from './bench/soak.js';
+import { printScaling, runScaling } from './bench/scaling.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
     soak: { type: 'string', default: process.env.BENCH_SOAK_MINUTES ?? '0' },
     'soak-window': { type: 'string', default: '60' },
+    workers: { type: 'string' },
   },
 });
 
@@ -30,8 +33,11 @@ const seconds = Number(args.duration);
 const connectionLevels = args.connections.split(',').map(Number);
 const wanted = new Set(args.scenarios.split(','));
 const soakMinutes = Number(args.soak);
-if (!(seconds > 0) || connectionLevels.some((c) => !(c >= 1)) || !(soakMinutes >= 0) || !(Number(args['soak-window']) > 0)) {
-  process.stderr.write('usage: npm run bench -- [--duration S] [--connections 1,16,64] [--scenarios a,b|none] [--soak MINUTES] [--soak-window S]\n');
+/** --workers N: WORKERS=1 and WORKERS=N; --workers 1,2,4: each of those. */
+const workerCounts = args.workers === undefined ? undefined : [...new Set([...(args.workers.includes(',') ? [] : [1]), ...args.workers.split(',').map(Number)])];
+if (!(seconds > 0) || connectionLevels.some((c) => !(c >= 1)) || !(soakMinutes >= 0) || !(Number(args['soak-window']) > 0)
+  || workerCounts?.some((n) => !Number.isInteger(n) || n < 1)) {
+  process.stderr.write('usage: npm run bench -- [--duration S] [--connections 1,16,64] [--scenarios a,b|none] [--soak MINUTES] [--soak-window S] [--workers N|N,M,...]\n');
   process.exit(2);
 }
 
@@ -131,7 +137,20 @@ function printTargets(rows: Row[], argon2PerSecond: number, startup: Map<string,
   for (const [target, met, measured] of lines) console.log(`| ${target} | ${met ? 'yes' : 'NO'} | ${measured} |`);
 }
 
+/** Scaling mode: the throughput scenarios unless --scenarios says otherwise; no ceiling, no pinning. */
+async function mainScaling(counts: number[]): Promise<void> {
+  const scenarios = process.argv.some((arg) => arg.startsWith('--scenarios')) ? wanted : new Set(['cc-opaque', 'cc-jwt', 'introspection']);
+  console.log(`Gatehouse scaling benchmark — ${new Date().toISOString()}, Node ${process.version}`);
+  console.log(`machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`WORKERS ${counts.join(', ')}; server and load generator share all cores (no taskset); Gatehouse on ${benchPostgresUrl() ? 'PostgreSQL' : 'SQLite'}`);
+  console.log(`${seconds} s per run, connections ${connectionLevels.join('/')}\n`);
+  const rows = await runScaling(counts, scenarios, connectionLevels, seconds);
+  printScaling(rows);
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
 async function main(): Promise<void> {
+  if (workerCounts) return mainScaling(workerCounts);
   const cpuCount = availableParallelism();
   const cores = chooseCores(cpuCount);
   pinSelf(cores);

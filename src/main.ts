@@ -1,9 +1,15 @@
-// `npm start`: reads the configuration, starts the server, and stops it on SIGTERM/SIGINT.
+// `npm start`: reads the configuration and starts the server, in this process or (WORKERS > 1) as a
+// cluster: this process as the primary and a worker per WORKERS, each of which runs this file too.
+// Either way SIGTERM/SIGINT stops it cleanly.
 import './operations/v8-memory-flags.js';
+import cluster from 'node:cluster';
 import { ConfigError, loadConfig } from './config/env.js';
 import { loadEnvFile } from './config/env-file.js';
 import { createLogger } from './logging/logger.js';
-import { startServer } from './server.js';
+import { announceListening, startServer } from './server.js';
+import { stopOnSignals } from './operations/stop-on-signals.js';
+import { runPrimary } from './cluster/primary.js';
+import { runWorker } from './cluster/worker.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,28 +24,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  if (cluster.isWorker) return runWorker(config, log);
+  if (config.workers > 1) return runPrimary(config, log);
   const running = await startServer(config, log);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, `${signal} received: finishing in-flight requests`);
-    // close() cuts busy connections at the timeout; this only guards against a hung pool close.
-    setTimeout(() => {
-      log.error('shutdown did not complete in time; exiting');
-      process.exit(1);
-    }, (config.shutdownTimeoutSeconds + 10) * 1000).unref();
-    running.close().then(() => {
-      log.info('stopped');
-      process.exit(0);
-    }, (error) => {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  announceListening(config, running.port, log);
+  stopOnSignals(running, config, log);
 }
 
 main().catch((error) => {

@@ -36,11 +36,14 @@ import { timeQueries } from './metrics/database-timing.js';
 import { observeProviderEvents } from './events/provider-events.js';
 import { createGatewayCheck } from './gateway/gateway-check.js';
 import { createListener } from './http/listener.js';
+import type { MetricsSource } from './metrics/endpoint.js';
+import type { Registry } from 'prom-client';
 
 export interface RunningServer {
   server: Server;
   db: Database;
   metrics: Metrics;
+  port: number;
   url: string;
   /** Stops accepting, lets in-flight requests finish (cut after the timeout), closes the pool. */
   close(): Promise<void>;
@@ -81,7 +84,49 @@ async function prepareSchema(config: Config, log: Logger): Promise<void> {
   }
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+/** Every key and secret the server signs or derives with, each created on first use and kept in the database. */
+async function loadKeys(db: Database, config: Config) {
+  return {
+    cookieKeys: config.cookieKeys ?? await loadCookieKeys(db),
+    jwks: config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await new Resources(db).longestTtl()), new Date(), config.keyEncryptionSecret),
+    refreshRetry: await loadRefreshRetryWindow(db, config.refreshTokenRetryGrace, config.keyEncryptionSecret),
+    dpopNonceSecret: await loadDpopNonceSecret(db),
+  };
+}
+
+/**
+ * What a cluster's primary does once before it forks: migrate and create the keys, so the workers
+ * start on a ready database and never race each other for the first key set.
+ */
+export async function prepareDatabase(config: Config, log: Logger): Promise<void> {
+  await prepareSchema(config, log);
+  const db = await openDatabase(config.databaseUrl, { poolSize: 1 });
+  try {
+    await loadKeys(db, config);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** The line tests, benchmarks and operators wait for: printed once the port answers. */
+export function announceListening(config: Config, port: number, log: Logger, workers?: number): void {
+  log.info(`Gatehouse listening on ${config.tls ? 'https' : 'http'}://${config.host}:${port} with issuer ${config.issuer}${workers ? ` (${workers} workers)` : ''}`);
+  if (config.mtls.ignoredCertificateHeader) {
+    log.info(`MTLS_CERTIFICATE_HEADER (${config.mtls.ignoredCertificateHeader}) is ignored: client certificates in a header are trusted only with TRUST_PROXY=true`);
+  }
+  if (config.issuer.startsWith('https:') && !config.trustProxy && !config.tls) {
+    log.info('ISSUER is https but TRUST_PROXY=false: behind a TLS-terminating proxy set TRUST_PROXY=true, or cookies are not marked Secure');
+  }
+}
+
+/** Set when the server runs as one worker of a cluster (WORKERS > 1). */
+export interface WorkerRole {
+  id: number;
+  /** What /metrics exposes, given this worker's own registry. */
+  metricsSource(registry: Registry): MetricsSource;
+}
+
+export async function startServer(config: Config, log: Logger, worker?: WorkerRole): Promise<RunningServer> {
   await prepareSchema(config, log);
   const metrics = new Metrics();
   let connectionLostLogged = 0;
@@ -102,12 +147,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const readiness = new Readiness(db, config.databaseUrl);
 
   const users = new Users(db, new PasswordHasher(config.argon2));
-  const cookieKeys = config.cookieKeys ?? await loadCookieKeys(db);
+  const { cookieKeys, jwks, refreshRetry, dpopNonceSecret } = await loadKeys(db, config);
   const resources = new StoredResourceCatalog(store);
-  const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await new Resources(db).longestTtl()), new Date(), config.keyEncryptionSecret);
   const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
-  const refreshRetry = await loadRefreshRetryWindow(db, config.refreshTokenRetryGrace, config.keyEncryptionSecret);
-  const dpopNonceSecret = await loadDpopNonceSecret(db);
   const provider = createProvider(db, {
     config,
     log,
@@ -152,7 +194,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     certificateHeader: config.mtls.certificateHeader,
     onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
   });
-  const app = createApp({ provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
+  const app = createApp({
+    provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics,
+    metricsSource: worker ? worker.metricsSource(metrics.registry) : metrics.registry,
+    workerId: worker?.id,
+    metricsToken: config.metricsToken,
+  });
   const server = createListener(config, app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -162,20 +209,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const scheme = config.tls ? 'https' : 'http';
-  log.info(`Gatehouse listening on ${scheme}://${config.host}:${port} with issuer ${config.issuer}`);
-  if (config.mtls.ignoredCertificateHeader) {
-    log.info(`MTLS_CERTIFICATE_HEADER (${config.mtls.ignoredCertificateHeader}) is ignored: client certificates in a header are trusted only with TRUST_PROXY=true`);
-  }
-  if (config.issuer.startsWith('https:') && !config.trustProxy && !config.tls) {
-    log.info('ISSUER is https but TRUST_PROXY=false: behind a TLS-terminating proxy set TRUST_PROXY=true, or cookies are not marked Secure');
-  }
 
   return {
     server,
     db,
     metrics,
-    url: `${scheme}://127.0.0.1:${port}`,
+    port,
+    url: `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     async close() {
       readiness.shuttingDown();
       const cut = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);

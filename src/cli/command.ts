@@ -32,6 +32,8 @@ export interface Command {
   positionals: string[];
   /** 'migrated' (default): pending migrations are applied first; 'as-is': the database is opened untouched. */
   database?: 'migrated' | 'as-is';
+  /** Refuses, before the database is opened, what the configuration rules out (e.g. a SQLite-only command on PostgreSQL). */
+  checkConfig?(config: Config, positionals: string[]): void;
   /** Checks the arguments (throwing usage errors) and returns the work to do. */
   prepare(values: ParsedValues, positionals: string[]): Action;
 }

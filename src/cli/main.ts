@@ -3,7 +3,7 @@
 // failure becomes one line on stderr and an exit status (2: the command line or its input is wrong;
 // 1: it could not be done), because operators script these commands and a stack trace helps no one.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/env.js';
+import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { loadEnvFile } from '../config/env-file.js';
 import { UserInputError } from '../accounts/users.js';
 import { ClientInputError } from '../clients/validate-client.js';
@@ -84,7 +84,7 @@ function groupUsage(group: CommandGroup): string {
 
 type Parsed =
   | { kind: 'help'; text: string }
-  | { kind: 'run'; action: Action; json: boolean; database: 'migrated' | 'as-is' };
+  | { kind: 'run'; action: Action; json: boolean; database: 'migrated' | 'as-is'; checkConfig(config: Config): void };
 
 /** Splits argv into group, command and options; throws usage errors before anything touches the database. */
 function parseCommandLine(argv: string[]): Parsed {
@@ -141,7 +141,13 @@ function parseCommandLine(argv: string[]): Parsed {
   if (positionals.length > expected.length) {
     throw usageError(`unexpected argument "${positionals[expected.length]}" (${usage})`);
   }
-  return { kind: 'run', action: command.prepare(values, positionals), json: values.json === true, database: command.database ?? 'migrated' };
+  return {
+    kind: 'run',
+    action: command.prepare(values, positionals),
+    json: values.json === true,
+    database: command.database ?? 'migrated',
+    checkConfig: (config) => command.checkConfig?.(config, positionals),
+  };
 }
 
 async function readAll(stdin: CliIo['stdin']): Promise<string> {
@@ -182,6 +188,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 0;
     }
     const config = loadConfig(io.env);
+    parsed.checkConfig(config);
     const opened = parsed.database === 'as-is'
       ? await openDatabaseWithConnection(config.databaseUrl, { poolSize: 2 })
       : await openMigratedDatabase(config);

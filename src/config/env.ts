@@ -2,6 +2,7 @@
 // throws a ConfigError naming the variable, so the process stops before it serves anything.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { splitPemCertificates } from '../mtls/trusted-issuers.js';
 
 export class ConfigError extends Error {
@@ -23,6 +24,8 @@ export interface Config {
   databasePoolSize: number;
   /** Apply pending migrations at start; false when operators run `gatehouse db migrate` before rollout. */
   migrateOnStart: boolean;
+  /** Worker processes serving the one port (node:cluster); 1 serves from the process itself. */
+  workers: number;
   /** Seconds in-flight requests get to finish after SIGTERM/SIGINT before connections are cut. */
   shutdownTimeoutSeconds: number;
   /** Honour X-Forwarded-* headers from a TLS-terminating proxy in front of Gatehouse. */
@@ -308,6 +311,16 @@ function parseMtls(env: Env, trustProxy: boolean): MtlsSettings {
   };
 }
 
+/** WORKERS=auto: one worker per core this process may use (cgroup and affinity limits included). */
+function parseWorkers(env: Env): number {
+  if (env.WORKERS?.trim().toLowerCase() === 'auto') return availableParallelism();
+  try {
+    return integer(env, 'WORKERS', 1, 1, 256);
+  } catch (error) {
+    throw new ConfigError(`WORKERS must be "auto" or a whole number from 1 to 256, got "${env.WORKERS}"`, { cause: error });
+  }
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -331,6 +344,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    workers: parseWorkers(env),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT', 10, 1, 600),
     trustProxy,
     jwks: parseJwks(env.JWKS),

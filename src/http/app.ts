@@ -13,7 +13,7 @@ import type { ResourceCatalog } from '../resources/resources.js';
 import type { Logger } from '../logging/logger.js';
 import { requestLog } from '../logging/request-log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { metricsEndpoint } from '../metrics/endpoint.js';
+import { metricsEndpoint, type MetricsSource } from '../metrics/endpoint.js';
 import { healthRoutes } from '../operations/health-routes.js';
 import { databaseUnavailable } from '../operations/unavailable.js';
 import type { Readiness } from '../operations/readiness.js';
@@ -28,11 +28,15 @@ export interface AppParts {
   log: Logger;
   resources: ResourceCatalog;
   metrics: Metrics;
+  /** What /metrics exposes: the registry of `metrics`, or with WORKERS > 1 the sum over all workers. */
+  metricsSource: MetricsSource;
+  /** The cluster worker answering (WORKERS > 1), named in /readyz; undefined in a single process. */
+  workerId: number | undefined;
   /** Bearer token a scraper must present at /metrics; undefined turns the endpoint off. */
   metricsToken: string | undefined;
 }
 
-export function createApp({ provider, pages, gatewayCheck, readiness, trustProxy, log, resources, metrics, metricsToken }: AppParts): Koa {
+export function createApp({ provider, pages, gatewayCheck, readiness, trustProxy, log, resources, metrics, metricsSource, workerId, metricsToken }: AppParts): Koa {
   const app = new Koa();
   app.proxy = trustProxy;
   provider.proxy = trustProxy;
@@ -40,9 +44,9 @@ export function createApp({ provider, pages, gatewayCheck, readiness, trustProxy
   app.keys = provider.keys;
   app.use(requestLog(log, metrics));
   app.use(errorBoundary(log));
-  app.use(metricsEndpoint(metrics, metricsToken));
+  app.use(metricsEndpoint(metricsSource, metricsToken));
   app.use(securityHeaders);
-  app.use(healthRoutes(readiness));
+  app.use(healthRoutes(readiness, workerId));
   app.use(databaseUnavailable((error) => log.error({ err: error }, 'database unavailable')));
   app.use(gatewayCheck.routes());
   app.use(bodyLimit);

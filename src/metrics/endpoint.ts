@@ -2,11 +2,16 @@
 // token; without a configured token the endpoint does not exist.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Metrics } from './metrics.js';
+
+/** Where the exposition comes from: this process's registry, or (WORKERS > 1) the sum over all workers. */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function metricsEndpoint(metrics: Metrics, token: string | undefined): Middleware {
+export function metricsEndpoint(source: MetricsSource, token: string | undefined): Middleware {
   const expected = token === undefined ? undefined : digest(token);
   return async (ctx, next) => {
     if (ctx.path !== '/metrics' || expected === undefined) return next();
@@ -23,7 +28,7 @@ export function metricsEndpoint(metrics: Metrics, token: string | undefined): Mi
       return;
     }
     ctx.set('Cache-Control', 'no-store');
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.type = source.contentType;
+    ctx.body = await source.metrics();
   };
 }

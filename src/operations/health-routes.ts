@@ -4,7 +4,8 @@
 import type { Middleware } from 'koa';
 import type { Readiness } from './readiness.js';
 
-export function healthRoutes(readiness: Readiness): Middleware {
+/** workerId: with WORKERS > 1, /readyz is the answering worker's own report and says which worker that is. */
+export function healthRoutes(readiness: Readiness, workerId?: number): Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     if (ctx.path === '/healthz') {
@@ -16,7 +17,7 @@ export function healthRoutes(readiness: Readiness): Middleware {
       const report = await readiness.report();
       ctx.set('Cache-Control', 'no-store');
       ctx.status = report.ready ? 200 : 503;
-      ctx.body = { status: report.ready ? 'ready' : 'not ready', checks: report.checks };
+      ctx.body = { status: report.ready ? 'ready' : 'not ready', checks: report.checks, ...(workerId === undefined ? {} : { worker: workerId }) };
       return;
     }
     return next();

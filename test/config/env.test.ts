@@ -1,5 +1,6 @@
 // Start-up configuration: defaults a newcomer gets, and bad values stopped with a message naming
 // the variable.
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -53,6 +54,9 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ DATABASE_POOL_SIZE: 'many' }, /^DATABASE_POOL_SIZE /],
     [{ MIGRATE_ON_START: 'later' }, /^MIGRATE_ON_START /],
     [{ SHUTDOWN_TIMEOUT: '0' }, /^SHUTDOWN_TIMEOUT /],
+    [{ WORKERS: '0' }, /^WORKERS must be "auto" or a whole number from 1 to 256, got "0"/],
+    [{ WORKERS: 'all' }, /^WORKERS must be "auto" or a whole number/],
+    [{ WORKERS: '2.5' }, /^WORKERS /],
     [{ ARGON2_MEMORY_KIB: '1024' }, /^ARGON2_MEMORY_KIB /],
     [{ ARGON2_TIME_COST: '1' }, /^ARGON2_TIME_COST /],
     [{ ACCESS_TOKEN_TTL: '-5' }, /^ACCESS_TOKEN_TTL /],
@@ -99,6 +103,12 @@ test('PostgreSQL URLs, pool size, migrate-on-start and shutdown timeout', () => 
   assert.equal(defaults.databasePoolSize, 10);
   assert.equal(defaults.migrateOnStart, true);
   assert.equal(defaults.shutdownTimeoutSeconds, 10);
+});
+
+test('WORKERS: 1 by default, a number, or auto for one per usable core', () => {
+  assert.equal(loadConfig({}).workers, 1);
+  assert.equal(loadConfig({ WORKERS: '4' }).workers, 4);
+  assert.equal(loadConfig({ WORKERS: ' AUTO ' }).workers, availableParallelism());
 });
 
 test('a refused DATABASE_URL is quoted without its password', () => {

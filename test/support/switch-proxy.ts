@@ -14,9 +14,10 @@ export interface SwitchProxy {
   close(): Promise<void>;
 }
 
-function forward(backend: URL, req: IncomingMessage, res: ServerResponse): void {
+/** freshConnections: one upstream connection per request, so a cluster hands each request to its next worker. */
+function forward(backend: URL, req: IncomingMessage, res: ServerResponse, freshConnections: boolean): void {
   const upstream = request(
-    { host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers: req.headers },
+    { host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers: req.headers, ...(freshConnections ? { agent: false } : {}) },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -29,7 +30,7 @@ function forward(backend: URL, req: IncomingMessage, res: ServerResponse): void 
 }
 
 /** Listens on a port of its own, chosen before the backends start so their ISSUER can name it. */
-export async function createSwitchProxy(port?: number): Promise<SwitchProxy> {
+export async function createSwitchProxy(port?: number, { freshConnections = false } = {}): Promise<SwitchProxy> {
   const listenPort = port ?? await freePort();
   let current: URL | undefined;
   const served: string[] = [];
@@ -39,7 +40,7 @@ export async function createSwitchProxy(port?: number): Promise<SwitchProxy> {
       return;
     }
     served.push(`${current.origin} ${req.method} ${req.url?.split('?')[0]}`);
-    forward(current, req, res);
+    forward(current, req, res, freshConnections);
   });
   await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', () => resolve()));
   return {
