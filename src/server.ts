@@ -150,7 +150,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     clientSecretPepper: config.clientSecretPepper,
     onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
   });
-  const app = createApp({ provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
+  const app = createApp({ provider, pages, gatewayCheck: gatewayCheck.routes, jwtRevocation: gatewayCheck.jwtRevocation, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

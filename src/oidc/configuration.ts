@@ -11,6 +11,7 @@ import { generateClientSecret } from './client-secrets.js';
 import { newClientId } from '../clients/clients.js';
 import type { ResourceCatalog } from '../resources/resources.js';
 import { resourceIndicators } from '../resources/resource-indicators.js';
+import { addGrantIdClaim } from '../jwt-revocation/grant-id-claim.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -124,6 +125,7 @@ export function buildConfiguration({
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: pages.renderError,
+    formats: { customizers: { jwt: addGrantIdClaim } },
     rotateRefreshToken: rotateRefreshTokenPolicy(config.rotateConfidentialRefreshTokens),
     ttl: {
       // An API's own lifetime (gatehouse resource create --ttl) wins over the server-wide one.
