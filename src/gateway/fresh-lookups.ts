@@ -12,16 +12,17 @@ export class FreshLookups<V> {
   private readonly entries = new Map<string, Entry<V>>();
   private readonly inFlight = new Map<string, Promise<Entry<V>>>();
 
-  constructor(private readonly load: (key: string) => Promise<V>, private readonly maxAgeMs: number) {}
+  constructor(private readonly maxAgeMs: number) {}
 
-  async get(key: string): Promise<V> {
+  /** `load` answers for `key` when memory cannot; the key may be a digest of what `load` looks up. */
+  async get(key: string, load: () => Promise<V>): Promise<V> {
     const cached = this.entries.get(key);
     if (cached && Date.now() - cached.fetchedAt < this.maxAgeMs) return cached.value;
     let pending = this.inFlight.get(key);
     if (!pending) {
       // Timed from before the query: what it reads is no fresher than that.
       const fetchedAt = Date.now();
-      pending = this.load(key).then((value) => ({ value, fetchedAt })).finally(() => this.inFlight.delete(key));
+      pending = load().then((value) => ({ value, fetchedAt })).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     const entry = await pending;

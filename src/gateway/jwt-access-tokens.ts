@@ -2,6 +2,7 @@
 // `typ` at+jwt, issuer and expiry offline, then whether it was revoked since (answered from
 // memory at most half a second old, see jwt-liveness.ts). The audience is compared with the API by
 // the caller, to answer 403 not 401.
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import { GRANT_ID_CLAIM } from '../jwt-revocation/grant-id-claim.js';
@@ -34,8 +35,16 @@ const DEATHS: Record<JwtDeath, string> = {
   grant_gone: 'the authorization the access token was issued under has been revoked',
 };
 
+/** Tokens whose signature is known good, so a client calling again with one is not verified anew. */
+const VERIFIED_MAX_ENTRIES = 10_000;
+
 export class JwtAccessTokens {
   private readonly keys: ReturnType<typeof createLocalJWKSet>;
+  /**
+   * By a SHA-256 of the token, so memory holds no token. A signature stays good (the keys are fixed
+   * for the process's life); only expiry and revocation change, and both are checked on every call.
+   */
+  private readonly verified = new Map<string, AccessTokenPayload>();
 
   constructor(jwks: PrivateJwks, private readonly issuer: string, private readonly algorithms: string[], private readonly liveness: Pick<JwtLiveness, 'deathOf'>) {
     this.keys = createLocalJWKSet({ keys: jwks.keys.map(publicJwk) });
@@ -43,12 +52,24 @@ export class JwtAccessTokens {
 
   /** The payload of one of our access tokens (signature, issuer, typ), 'expired', or undefined. */
   async payloadOf(token: string): Promise<AccessTokenPayload | 'expired' | undefined> {
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const known = this.verified.get(digest);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(digest);
+      return 'expired';
+    }
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, this.keys, { issuer: this.issuer, typ: 'at+jwt', algorithms: this.algorithms, requiredClaims: ['exp', 'client_id'] });
-      return typeof payload.client_id === 'string' ? (payload as AccessTokenPayload) : undefined;
+      ({ payload } = await jwtVerify(token, this.keys, { issuer: this.issuer, typ: 'at+jwt', algorithms: this.algorithms, requiredClaims: ['exp', 'client_id'] }));
     } catch (error) {
       return error instanceof errors.JWTExpired ? 'expired' : undefined;
     }
+    if (typeof payload.client_id !== 'string' || typeof payload.exp !== 'number') return undefined;
+    // Map order is insertion order: the first entry is the oldest.
+    if (this.verified.size >= VERIFIED_MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(digest, payload as AccessTokenPayload);
+    return payload as AccessTokenPayload;
   }
 
   async verify(token: string): Promise<VerifiedAccessToken> {

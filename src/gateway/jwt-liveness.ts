@@ -25,20 +25,25 @@ export class JwtLiveness {
   private readonly clients: FreshLookups<boolean>;
   private readonly grants: FreshLookups<GrantOwner | null>;
 
-  constructor(db: Database, private readonly revoked: Pick<RevokedJwts, 'isRevoked'>) {
-    this.clients = new FreshLookups(async (id) => (await db.client.findUnique({ where: { id }, select: { id: true } })) !== null, REVOCATION_FRESHNESS_MS);
-    this.grants = new FreshLookups(
-      (id) => db.grant.findUnique({ where: { id }, select: { clientId: true, expiresAt: true } }),
-      REVOCATION_FRESHNESS_MS,
-    );
+  constructor(private readonly db: Database, private readonly revoked: Pick<RevokedJwts, 'isRevoked'>) {
+    this.clients = new FreshLookups(REVOCATION_FRESHNESS_MS);
+    this.grants = new FreshLookups(REVOCATION_FRESHNESS_MS);
+  }
+
+  private clientExists(id: string): Promise<boolean> {
+    return this.clients.get(id, async () => (await this.db.client.findUnique({ where: { id }, select: { id: true } })) !== null);
+  }
+
+  private grant(id: string): Promise<GrantOwner | null> {
+    return this.grants.get(id, () => this.db.grant.findUnique({ where: { id }, select: { clientId: true, expiresAt: true } }));
   }
 
   /** undefined when the token is still good. */
   async deathOf(token: JwtIdentity): Promise<JwtDeath | undefined> {
     const [revoked, clientExists, grant] = await Promise.all([
       token.jti ? this.revoked.isRevoked(token.jti) : false,
-      this.clients.get(token.clientId),
-      token.grantId ? this.grants.get(token.grantId) : undefined,
+      this.clientExists(token.clientId),
+      token.grantId ? this.grant(token.grantId) : undefined,
     ]);
     if (revoked) return 'revoked';
     if (!clientExists) return 'client_gone';

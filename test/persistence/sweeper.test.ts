@@ -146,7 +146,8 @@ describe('startSweeper', () => {
       devicePoll: { deleteMany: async () => ({ count: 0 }) },
       signingKey: { deleteMany: async () => ({ count: 0 }) },
       rateLimit: { deleteMany: async () => ({ count: 0 }) },
-      auditEvent: { deleteMany: finished },
+      auditEvent: { deleteMany: async () => ({ count: 0 }) },
+      revokedJwt: { deleteMany: finished },
     } as unknown as Database;
     const stop = startSweeper(db, 'sqlite', 0.005, 90, (error) => assert.fail(String(error)));
     await waitFor(async () => runs >= 3);
