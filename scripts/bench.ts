@@ -75,7 +75,8 @@ async function runGroup(jwt: boolean, cores: Cores | undefined, rows: Row[], sta
   if (scenarios.length === 0) return;
   const env: Record<string, string> = { BENCH_RESOURCE_FORMAT: jwt ? 'jwt' : 'opaque' };
   const refreshTokens = scenarios.some((s) => s.name === 'refresh') ? 150 : 0;
-  const gatehouse = await startGatehouse({ port: await freePort(), env, cores, refreshTokens });
+  const checks = scenarios.some((s) => s.name.startsWith('check-'));
+  const gatehouse = await startGatehouse({ port: await freePort(), env, cores, refreshTokens, checks });
   const ceiling = await startCeiling({ port: await freePort(), env, cores, refreshTokens: 200 });
   startup.set(`gatehouse${jwt ? ' (JWT)' : ''}`, gatehouse.firstTokenMs);
   startup.set(`ceiling${jwt ? ' (JWT)' : ''}`, ceiling.firstTokenMs);
@@ -115,6 +116,9 @@ function printTargets(rows: Row[], argon2PerSecond: number, startup: Map<string,
   ratioTarget('cc-opaque', 0.75, 'client_credentials (opaque)');
   ratioTarget('cc-jwt', 0.9, 'client_credentials (JWT)');
   ratioTarget('introspection', 0.6, 'introspection');
+  ratioTarget('check-apikey', 1.0, 'gateway check with an API key vs ceiling introspection');
+  ratioTarget('check-jwt', 1.0, 'gateway check with a JWT vs ceiling introspection');
+  ratioTarget('check-opaque', 0.8, 'gateway check with an opaque token vs ceiling introspection');
   const refresh = rows.filter((r) => r.scenario.name === 'refresh');
   if (refresh.length) {
     const best = Math.max(...refresh.map((r) => r.gatehouse.rps));
@@ -128,6 +132,10 @@ function printTargets(rows: Row[], argon2PerSecond: number, startup: Map<string,
   const tokenRows = rows.filter((r) => r.connections === 64 && ['cc-opaque', 'cc-jwt', 'refresh', 'device-poll'].includes(r.scenario.name));
   if (tokenRows.length) {
     lines.push(['p99 < 50 ms at 64 connections (token requests)', tokenRows.every((r) => r.gatehouse.p99 < 50), tokenRows.map((r) => `${r.scenario.name} ${fmt(r.gatehouse.p99, 1)} ms`).join(', ')]);
+  }
+  const checkRows = rows.filter((r) => r.connections === 64 && r.scenario.name.startsWith('check-'));
+  if (checkRows.length) {
+    lines.push(['p99 < 20 ms at 64 connections (gateway checks)', checkRows.every((r) => r.gatehouse.p99 < 20), checkRows.map((r) => `${r.scenario.name} ${fmt(r.gatehouse.p99, 1)} ms`).join(', ')]);
   }
   const rss = Math.max(...rows.map((r) => r.rssMiB));
   lines.push(['server RSS < 200 MiB under load', rss < 200, `peak ${fmt(rss)} MiB`]);

@@ -195,7 +195,7 @@ export async function startServer(config: Config, log: Logger, worker?: WorkerRo
     onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
   });
   const app = createApp({
-    provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics,
+    provider, pages, gatewayCheck: gatewayCheck.routes, jwtRevocation: gatewayCheck.jwtRevocation, readiness, trustProxy: config.trustProxy, log, resources, metrics,
     metricsSource: worker ? worker.metricsSource(metrics.registry) : metrics.registry,
     workerId: worker?.id,
     metricsToken: config.metricsToken,

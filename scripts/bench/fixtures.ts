@@ -55,3 +55,13 @@ export const BENCH_CLIENTS: Record<ClientName, BenchClient> = {
 
 /** Client id and secret as each server knows them (Gatehouse generates its own). */
 export type Credentials = Record<ClientName, { client_id: string; client_secret?: string }>;
+
+/**
+ * What the gateway-check scenarios ask about: API_RESOURCE (opaque tokens; API keys under
+ * CHECK_KEY_PATH) and a second API with JWT access tokens, called by a client of their own.
+ */
+export const CHECK_JWT_RESOURCE = 'https://jwt-reports.bench.invalid';
+export const CHECK_JWT_SCOPE = 'jwt-reports:read';
+export const CHECK_KEY_PATH = '/keyed';
+/** Limits on and counting every call, set far above what the benchmark sends: it measures their cost. */
+export const CHECK_LIMITS = ['--rate-limit', '1000000/s', '--quota', '999999999/day'];

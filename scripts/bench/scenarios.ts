@@ -1,10 +1,10 @@
 // The benchmark scenarios: what each one sends, to either server, and what counts as its answer.
-import { API_SCOPE, benchUser } from './fixtures.js';
+import { API_RESOURCE, API_SCOPE, CHECK_JWT_RESOURCE, CHECK_JWT_SCOPE, CHECK_KEY_PATH, benchUser } from './fixtures.js';
 import { runAutocannon, runLoop, type LoadResult, type RequestPlan } from './load.js';
 import { basic, clientCredentialsToken, deviceCode, type Target } from './targets.js';
 import { loginFlow } from './login-flow.js';
 
-export type ScenarioName = 'cc-opaque' | 'cc-jwt' | 'introspection' | 'refresh' | 'auth-code-flow' | 'device-poll';
+export type ScenarioName = 'cc-opaque' | 'cc-jwt' | 'introspection' | 'refresh' | 'auth-code-flow' | 'device-poll' | 'check-apikey' | 'check-jwt' | 'check-opaque';
 
 export interface Scenario {
   name: ScenarioName;
@@ -45,6 +45,39 @@ function refreshPlan(target: Target): RequestPlan {
   };
 }
 
+async function introspectionPlan(target: Target): Promise<RequestPlan> {
+  return {
+    method: 'POST',
+    path: '/token/introspection',
+    headers: { authorization: basic(target.credentials.job) },
+    body: form({ token: await clientCredentialsToken(target) }),
+  };
+}
+
+type CheckCredentials = (target: Target, checks: NonNullable<Target['checks']>) => Promise<Record<string, string>>;
+
+/**
+ * A gateway check (nginx auth_request dialect) at Gatehouse, compared with what the ceiling can do
+ * for an API that asks about a token: introspect it. The ceiling has no check to ask.
+ */
+function checkScenario(name: ScenarioName, label: string, url: string, credentials: CheckCredentials): Scenario {
+  return {
+    name, label, jwt: false, ceiling: true,
+    run: async (target, connections, seconds) => {
+      if (!target.checks) return runAutocannon(target.url, await introspectionPlan(target), connections, seconds);
+      return runAutocannon(target.url, {
+        method: 'GET',
+        path: '/api/authz/auth-request',
+        headers: { 'x-original-method': 'GET', 'x-original-url': url, ...(await credentials(target, target.checks)) },
+      }, connections, seconds);
+    },
+  };
+}
+
+const bearer = (resource: string, scope: string): CheckCredentials => async (target, checks) => ({
+  authorization: `Bearer ${await clientCredentialsToken(target, checks.client, { resource, scope })}`,
+});
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'cc-opaque', label: 'client_credentials (opaque)', jwt: false, ceiling: true,
@@ -56,16 +89,11 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'introspection', label: 'introspection', jwt: false, ceiling: true,
-    run: async (target, connections, seconds) => {
-      const token = await clientCredentialsToken(target);
-      return runAutocannon(target.url, {
-        method: 'POST',
-        path: '/token/introspection',
-        headers: { authorization: basic(target.credentials.job) },
-        body: form({ token }),
-      }, connections, seconds);
-    },
+    run: async (target, connections, seconds) => runAutocannon(target.url, await introspectionPlan(target), connections, seconds),
   },
+  checkScenario('check-apikey', 'gateway check: API key (vs ceiling introspection)', `${API_RESOURCE}${CHECK_KEY_PATH}/items/42`, async (_target, checks) => ({ 'x-api-key': checks.apiKey })),
+  checkScenario('check-jwt', 'gateway check: JWT (vs ceiling introspection)', `${CHECK_JWT_RESOURCE}/items/42`, bearer(CHECK_JWT_RESOURCE, CHECK_JWT_SCOPE)),
+  checkScenario('check-opaque', 'gateway check: opaque token (vs ceiling introspection)', `${API_RESOURCE}/items/42`, bearer(API_RESOURCE, API_SCOPE)),
   {
     name: 'refresh', label: 'refresh_token rotation', jwt: false, ceiling: true,
     run: (target, connections, seconds) => runAutocannon(target.url, refreshPlan(target), connections, seconds),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
 import { createScratchDatabase } from '../../src/persistence/scratch-database.js';
 import { Browser } from '../../test/support/browser.js';
-import { API_RESOURCE, API_SCOPE, BENCH_CLIENTS, REDIRECT_URI, REFRESH_SCOPE, BENCH_USERS, benchResourceFormat, benchUser, type ClientName, type Credentials } from './fixtures.js';
+import { API_RESOURCE, API_SCOPE, BENCH_CLIENTS, CHECK_JWT_RESOURCE, CHECK_JWT_SCOPE, CHECK_KEY_PATH, CHECK_LIMITS, REDIRECT_URI, REFRESH_SCOPE, BENCH_USERS, benchResourceFormat, benchUser, type ClientName, type Credentials } from './fixtures.js';
 import { spawnPinned, waitForLine, type Cores, type ServerProcess } from './processes.js';
 import { loginFlow } from './login-flow.js';
 
@@ -16,6 +16,8 @@ export interface Target {
   server: ServerProcess;
   credentials: Credentials;
   refreshTokens: string[];
+  /** Gatehouse only, for the gateway-check scenarios: an API key and the client that calls. */
+  checks?: { apiKey: string; client: { client_id: string; client_secret?: string } };
   /** Milliseconds from process start to the first client-credentials token. */
   firstTokenMs: number;
   databaseFile?: string;
@@ -34,8 +36,12 @@ async function post(url: string, form: Record<string, string>, auth?: string): P
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-export async function clientCredentialsToken(target: { url: string; credentials: Credentials }): Promise<string> {
-  const { status, json } = await post(`${target.url}/token`, { grant_type: 'client_credentials', scope: API_SCOPE }, basic(target.credentials.job));
+export async function clientCredentialsToken(
+  target: { url: string; credentials: Credentials },
+  client: { client_id: string; client_secret?: string } = target.credentials.job,
+  request: Record<string, string> = { scope: API_SCOPE },
+): Promise<string> {
+  const { status, json } = await post(`${target.url}/token`, { grant_type: 'client_credentials', ...request }, basic(client));
   if (status !== 200) throw new Error(`client_credentials failed at ${target.url}: ${JSON.stringify(json)}`);
   return String(json.access_token);
 }
@@ -76,6 +82,19 @@ export interface StartOptions {
   env: Record<string, string>;
   cores: Cores | undefined;
   refreshTokens: number;
+  /** Set up what the gateway-check scenarios need. */
+  checks?: boolean;
+}
+
+/** The APIs' requirements and limits, a calling client and its API key, all made by the real CLI. */
+async function checkFixtures(env: Record<string, string>): Promise<NonNullable<Target['checks']>> {
+  await cli(env, ['resource', 'update', API_RESOURCE, ...CHECK_LIMITS]);
+  await cli(env, ['resource', 'rule', 'add', API_RESOURCE, '--path', `${CHECK_KEY_PATH}/**`, '--require', 'api_key']);
+  await cli(env, ['resource', 'create', '--identifier', CHECK_JWT_RESOURCE, '--scope', CHECK_JWT_SCOPE, '--format', 'jwt']);
+  await cli(env, ['resource', 'update', CHECK_JWT_RESOURCE, ...CHECK_LIMITS]);
+  const client = JSON.parse(await cli(env, ['client', 'create', '--name', 'Bench API caller', '--grant', 'client_credentials', '--scope', `${API_SCOPE} ${CHECK_JWT_SCOPE}`])) as { client_id: string; client_secret?: string };
+  const key = JSON.parse(await cli(env, ['apikey', 'create', '--client', client.client_id, '--resource', API_RESOURCE, ...CHECK_LIMITS])) as { api_key: string };
+  return { apiKey: key.api_key, client };
 }
 
 /** BENCH_POSTGRES_URL: an admin URL of a PostgreSQL server to benchmark on instead of SQLite. */
@@ -111,6 +130,7 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   for (const [name, client] of Object.entries(BENCH_CLIENTS) as [ClientName, (typeof BENCH_CLIENTS)[ClientName]][]) {
     credentials[name] = JSON.parse(await cli(env, ['client', 'create', ...client.cli])) as Credentials[ClientName];
   }
+  const checks = options.checks ? await checkFixtures(env) : undefined;
   const logFile = join(dir, 'server.log');
   const started = Date.now();
   // BENCH_PROFILE=<folder>: Gatehouse writes a V8 CPU profile there when it stops.
@@ -130,7 +150,7 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   for (let i = 0; i < options.refreshTokens; i += 1) {
     refreshTokens.push(String((await loginFlow(url, credentials.spa.client_id, REFRESH_SCOPE, benchUser(0), browser)).refresh_token));
   }
-  return { name: 'gatehouse', url, server, credentials, refreshTokens, firstTokenMs, databaseFile };
+  return { name: 'gatehouse', url, server, credentials, refreshTokens, ...(checks ? { checks } : {}), firstTokenMs, databaseFile };
 }
 
 /** The bare oidc-provider with the same grants and clients, everything in memory. */

@@ -1,6 +1,6 @@
 // Writes a decision the way gateways expect it: 200 with the identity headers they copy upstream,
 // 401 with a challenge, 403, or 429 with Retry-After and the RateLimit fields; every refusal also
-// with a JSON error body. Nothing is cached: a revoked key must be refused on the next call.
+// with a JSON error body, repeated in a header for gateways that drop the body. Nothing is cached: a revoked key must be refused on the next call.
 import type { Context } from 'koa';
 import type { ChargeResult } from '../api-limits/api-limits.js';
 import type { CheckDecision } from './decide.js';
@@ -12,6 +12,12 @@ export const IDENTITY_HEADERS = {
   scope: 'X-Gatehouse-Scope',
   apiKeyId: 'X-Gatehouse-Api-Key-Id',
 } as const;
+
+/**
+ * A refusal's JSON body again, as a header: nginx's auth_request never passes the check's body on,
+ * but can copy a header into the answer it makes itself (see docs/gateways.md).
+ */
+export const ERROR_BODY_HEADER = 'X-Gatehouse-Error-Body';
 
 export interface ChallengeSettings {
   realm: string;
@@ -39,6 +45,16 @@ function setLimitHeaders(ctx: Context, limit: ChargeResult): void {
   ctx.set('RateLimit-Reset', String(limit.resetSeconds));
 }
 
+/** Header values must stay ASCII: anything else is written as a JSON \u escape. */
+function asciiJson(body: object): string {
+  return JSON.stringify(body).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function writeError(ctx: Context, body: { error: string; error_description: string }): void {
+  ctx.set(ERROR_BODY_HEADER, asciiJson(body));
+  ctx.body = body;
+}
+
 export function writeDecision(ctx: Context, decision: CheckDecision, settings: ChallengeSettings): void {
   ctx.set('Cache-Control', 'no-store');
   switch (decision.outcome) {
@@ -55,7 +71,7 @@ export function writeDecision(ctx: Context, decision: CheckDecision, settings: C
       ctx.status = 429;
       setLimitHeaders(ctx, decision.limit);
       ctx.set('Retry-After', String(Math.max(1, decision.limit.retryAfterSeconds ?? decision.limit.resetSeconds ?? 1)));
-      ctx.body = { error: 'rate_limit_exceeded', error_description: 'too many calls for this API key or client; retry after the number of seconds in Retry-After' };
+      writeError(ctx, { error: 'rate_limit_exceeded', error_description: 'too many calls for this API key or client; retry after the number of seconds in Retry-After' });
       return;
     case 'refused': {
       const { refusal } = decision;
@@ -63,7 +79,7 @@ export function writeDecision(ctx: Context, decision: CheckDecision, settings: C
       const challenge = challengeOf(refusal, settings);
       if (challenge) ctx.set('WWW-Authenticate', challenge);
       if (refusal.dpopNonce) ctx.set('DPoP-Nonce', refusal.dpopNonce);
-      ctx.body = { error: refusal.error, error_description: refusal.description };
+      writeError(ctx, { error: refusal.error, error_description: refusal.description });
     }
   }
 }

@@ -1,7 +1,8 @@
 // Assembles the gateway check from the server's parts: the provider (opaque tokens, DPoP replay
-// store), the signing keys (JWTs), API keys, API policy, limits, metering, metrics and audit.
+// store), the signing keys and the revoked list (JWTs), API keys, API policy, limits, metering, metrics and audit.
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Database } from '../persistence/prisma-client.js';
 import type { HotStore } from '../persistence/hot-path/hot-store.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
@@ -13,7 +14,10 @@ import { ApiKeyVerifier } from '../apikeys/api-key-verifier.js';
 import { ApiPolicy } from '../api-policy/api-policy.js';
 import { ApiLimits } from '../api-limits/api-limits.js';
 import { ApiUsageMeter } from '../api-limits/api-usage-meter.js';
+import { RevokedJwts } from '../jwt-revocation/revoked-jwts.js';
+import { jwtRevocationEndpoint } from '../jwt-revocation/revocation-endpoint.js';
 import { JwtAccessTokens } from './jwt-access-tokens.js';
+import { JwtLiveness } from './jwt-liveness.js';
 import { OpaqueAccessTokens } from './opaque-access-tokens.js';
 import { DpopProofs } from './dpop-proof.js';
 import { AccessTokenCheck } from './access-token-check.js';
@@ -39,6 +43,8 @@ export interface GatewayCheckParts {
 
 export interface GatewayCheck {
   routes: Router;
+  /** In front of oidc-provider: revokes JWT access tokens at /token/revocation, which it refuses. */
+  jwtRevocation: Middleware;
   /** Writes what is still batched: last-used times, usage counts, denied-check summaries. */
   close(): Promise<void>;
 }
@@ -46,13 +52,15 @@ export interface GatewayCheck {
 export function createGatewayCheck(parts: GatewayCheckParts): GatewayCheck {
   const keys = new ApiKeyVerifier(parts.db, { pepper: parts.clientSecretPepper, onError: parts.onError });
   const usage = new ApiUsageMeter(parts.db, parts.onError);
+  const revokedJwts = new RevokedJwts(parts.db);
   const deniedAudit = new DeniedCheckAudit(parts.audit);
+  const jwts = new JwtAccessTokens(parts.jwks, parts.issuer, [...JWT_ALGS], new JwtLiveness(parts.db, revokedJwts));
   const dpop = new DpopProofs(parts.provider, { nonceSecret: parts.dpopNonceSecret, requireNonce: DPOP_REQUIRES_NONCE, algorithms: [...DPOP_SIGNING_ALGS] });
   const routes = createCheckRouter({
     steps: {
       policy: new ApiPolicy(parts.db),
       apiKeys: new ApiKeyCheck(keys),
-      accessTokens: new AccessTokenCheck(new JwtAccessTokens(parts.jwks, parts.issuer, [...JWT_ALGS]), new OpaqueAccessTokens(parts.provider), dpop, new ClientCertificateSource(parts.certificateHeader)),
+      accessTokens: new AccessTokenCheck(jwts, new OpaqueAccessTokens(parts.provider), dpop, new ClientCertificateSource(parts.certificateHeader)),
       limits: new ApiLimits(parts.store),
     },
     usage,
@@ -62,6 +70,7 @@ export function createGatewayCheck(parts: GatewayCheckParts): GatewayCheck {
   });
   return {
     routes,
+    jwtRevocation: jwtRevocationEndpoint({ provider: parts.provider, jwts, revoked: revokedJwts, store: parts.store }),
     async close() {
       await Promise.all([keys.close(), usage.close(), deniedAudit.close()]);
     },

@@ -23,6 +23,8 @@ export interface AppParts {
   pages: Router;
   /** The gateway check (/api/authz/*), answered before anything that reads a body or a session. */
   gatewayCheck: Router;
+  /** Revokes JWT access tokens at /token/revocation, in front of oidc-provider. */
+  jwtRevocation: Koa.Middleware;
   readiness: Readiness;
   trustProxy: boolean;
   log: Logger;
@@ -36,7 +38,7 @@ export interface AppParts {
   metricsToken: string | undefined;
 }
 
-export function createApp({ provider, pages, gatewayCheck, readiness, trustProxy, log, resources, metrics, metricsSource, workerId, metricsToken }: AppParts): Koa {
+export function createApp({ provider, pages, gatewayCheck, jwtRevocation, readiness, trustProxy, log, resources, metrics, metricsSource, workerId, metricsToken }: AppParts): Koa {
   const app = new Koa();
   app.proxy = trustProxy;
   provider.proxy = trustProxy;
@@ -55,6 +57,7 @@ export function createApp({ provider, pages, gatewayCheck, readiness, trustProxy
   app.use(authorizationServerMetadata(resources));
   app.use(pages.routes());
   app.use(pages.allowedMethods());
+  app.use(jwtRevocation);
   app.use(mount(provider));
   return app;
 }

@@ -15,6 +15,7 @@ import { ClientCertificateSource } from '../mtls/certificate-source.js';
 import { TrustedIssuers } from '../mtls/trusted-issuers.js';
 import { mtlsFeature } from '../mtls/mtls-feature.js';
 import { mtlsEndpointAliases } from '../mtls/endpoint-aliases.js';
+import { addGrantIdClaim } from '../jwt-revocation/grant-id-claim.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -132,6 +133,7 @@ export function buildConfiguration({
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: pages.renderError,
+    formats: { customizers: { jwt: addGrantIdClaim } },
     rotateRefreshToken: rotateRefreshTokenPolicy(config.rotateConfidentialRefreshTokens),
     ttl: {
       // An API's own lifetime (gatehouse resource create --ttl) wins over the server-wide one.

@@ -18,6 +18,7 @@ export type SweepCounts = {
   signingKey: number;
   rateLimit: number;
   auditEvent: number;
+  revokedJwt: number;
 };
 
 const DAY_MS = 86_400_000;
@@ -36,7 +37,9 @@ export async function sweepExpired(db: Database | Transaction, now: Date = new D
   const signingKey = (await db.signingKey.deleteMany(expired)).count;
   const rateLimit = (await db.rateLimit.deleteMany({ where: { expire: { lt: now } } })).count;
   const auditEvent = (await db.auditEvent.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - auditRetentionDays * DAY_MS) } } })).count;
-  return { oidcPayload, refreshToken, grant, devicePoll, signingKey, rateLimit, auditEvent };
+  // A revoked JWT that has expired is refused for that alone.
+  const revokedJwt = (await db.revokedJwt.deleteMany({ where: { expiresAt: { lt: now } } })).count;
+  return { oidcPayload, refreshToken, grant, devicePoll, signingKey, rateLimit, auditEvent, revokedJwt };
 }
 
 /**

@@ -58,7 +58,7 @@ describe('sweepExpired', () => {
     await seed(temp.db, 'never', null);
 
     const counts = await sweepExpired(temp.db);
-    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 1 });
+    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 1, revokedJwt: 0 });
     assert.deepEqual(await remaining(temp.db), {
       oidcPayload: ['at-future', 'at-never'],
       refreshToken: ['rt-future', 'rt-never'],
@@ -70,13 +70,13 @@ describe('sweepExpired', () => {
     });
 
     assert.deepEqual(await sweepExpired(temp.db), {
-      oidcPayload: 0, refreshToken: 0, grant: 0, devicePoll: 0, signingKey: 0, rateLimit: 0, auditEvent: 0,
+      oidcPayload: 0, refreshToken: 0, grant: 0, devicePoll: 0, signingKey: 0, rateLimit: 0, auditEvent: 0, revokedJwt: 0,
     });
   });
 
   it('measures expiry against the given time', async () => {
     const counts = await sweepExpired(temp.db, new Date(Date.now() + 2 * HOUR));
-    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 0 });
+    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 0, revokedJwt: 0 });
     assert.deepEqual(await remaining(temp.db), {
       oidcPayload: ['at-never'],
       refreshToken: ['rt-never'],
@@ -146,7 +146,8 @@ describe('startSweeper', () => {
       devicePoll: { deleteMany: async () => ({ count: 0 }) },
       signingKey: { deleteMany: async () => ({ count: 0 }) },
       rateLimit: { deleteMany: async () => ({ count: 0 }) },
-      auditEvent: { deleteMany: finished },
+      auditEvent: { deleteMany: async () => ({ count: 0 }) },
+      revokedJwt: { deleteMany: finished },
     } as unknown as Database;
     const stop = startSweeper(db, 'sqlite', 0.005, 90, (error) => assert.fail(String(error)));
     await waitFor(async () => runs >= 3);

@@ -28,6 +28,8 @@ export type { CliResult } from './run-cli.js';
 
 export interface Gatehouse {
   issuer: string;
+  /** Where this instance listens; differs from the issuer when instances share one (ISSUER given). */
+  url: string;
   env: Record<string, string>;
   dir: string;
   databaseUrl: string;
@@ -120,6 +122,7 @@ export async function startGatehouse(extraEnv: Record<string, string> = {}): Pro
   }
   return {
     issuer: env.ISSUER,
+    url: `http://127.0.0.1:${port}`,
     env,
     dir,
     databaseUrl: database.url,

@@ -37,6 +37,15 @@ async function echoOf(response: Response): Promise<Echo | undefined> {
   }
 }
 
+/** The JSON error the caller got, checking it is one (not the upstream's echo, not an HTML page). */
+async function errorOf(response: Response): Promise<{ error: string; error_description: string }> {
+  assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+  const body = JSON.parse(await response.text()) as { error: string; error_description: string; method?: string };
+  assert.equal(body.method, undefined, 'answered by the gateway, not the upstream');
+  assert.equal(typeof body.error, 'string');
+  return body;
+}
+
 async function dpopProof(keys: { publicKey: CryptoKey; privateKey: CryptoKey }, method: string, url: string, accessToken: string, nonce?: string): Promise<string> {
   return new SignJWT({ htm: method, htu: url, jti: randomUUID(), ath: createHash('sha256').update(accessToken).digest('base64url'), ...(nonce ? { nonce } : {}) })
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keys.publicKey) })
@@ -88,16 +97,17 @@ export function gatewayScenarios(name: string, startGateway: StartGateway): void
       await gh?.stop();
     });
 
-    test('no credentials: 401 with a challenge, and the upstream is never reached', async () => {
+    test('no credentials: 401 with a challenge and the JSON error, and the upstream is never reached', async () => {
       const keyless = await call('/keyed/orders');
       assert.equal(keyless.status, 401);
       assert.match(keyless.headers.get('www-authenticate') ?? '', /^ApiKey /);
-      assert.equal(await echoOf(keyless), undefined);
+      assert.equal(keyless.headers.get('www-authenticate')?.includes(', ApiKey'), false, 'one challenge, not two');
+      assert.deepEqual(await errorOf(keyless), { error: 'invalid_token', error_description: 'an API key is required in the X-API-Key header' });
 
       const tokenless = await call('/jwt/reports');
       assert.equal(tokenless.status, 401);
       assert.match(tokenless.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/);
-      assert.equal(await echoOf(tokenless), undefined);
+      assert.equal((await errorOf(tokenless)).error, 'invalid_token');
     });
 
     test('a key in the query string is refused with a message to use the header', async () => {
@@ -174,7 +184,7 @@ export function gatewayScenarios(name: string, startGateway: StartGateway): void
       assert.equal(throttled.headers.get('ratelimit-limit'), '2');
       assert.equal(throttled.headers.get('ratelimit-remaining'), '0');
       assert.ok(Number(throttled.headers.get('ratelimit-reset')) >= 1);
-      assert.equal(((await throttled.json()) as { error: string }).error, 'rate_limit_exceeded');
+      assert.equal((await errorOf(throttled)).error, 'rate_limit_exceeded');
     });
 
     test('token-only API with JWT access tokens: the client, its scope, and a rule\'s scope', async () => {
@@ -187,8 +197,9 @@ export function gatewayScenarios(name: string, startGateway: StartGateway): void
       assert.equal(echo?.headers['x-gatehouse-api-key-id'], undefined);
 
       const admin = await call('/jwt/admin/users', { authorization: `Bearer ${jwt}` });
-      // nginx passes a 403 on without the check's headers; the status is what every gateway keeps.
       assert.equal(admin.status, 403, 'the admin rule needs jwt:admin');
+      assert.match(admin.headers.get('www-authenticate') ?? '', /^Bearer .*error="insufficient_scope".*scope="jwt:admin"/);
+      assert.deepEqual(await errorOf(admin), { error: 'insufficient_scope', error_description: 'this call needs the scope jwt:admin' });
 
       const forOtherApi = await token(service, opaqueApi, 'opaque:read');
       assert.equal((await call('/jwt/reports', { authorization: `Bearer ${forOtherApi}` })).status, 403);
@@ -208,7 +219,7 @@ export function gatewayScenarios(name: string, startGateway: StartGateway): void
       assert.equal(echo.headers['x-gatehouse-client-id'], app.client_id);
     });
 
-    test('token-only API with opaque access tokens, refused once the token is revoked', async () => {
+    test('token-only API with opaque access tokens, refused within a second of its revocation', async () => {
       const opaque = await token(service, opaqueApi, 'opaque:read');
       assert.equal(opaque.split('.').length, 1, 'an opaque token');
       const response = await call('/opaque/items', { authorization: `Bearer ${opaque}` });
@@ -217,9 +228,23 @@ export function gatewayScenarios(name: string, startGateway: StartGateway): void
 
       const rp = await relyingParty(gh, service);
       await oidc.tokenRevocation(rp, opaque);
+      await sleep(PROPAGATION_MS);
       const revoked = await call('/opaque/items', { authorization: `Bearer ${opaque}` });
       assert.equal(revoked.status, 401);
       assert.match(revoked.headers.get('www-authenticate') ?? '', /invalid_token/);
+    });
+
+    test('a JWT revoked at /token/revocation is refused within a second, though checked offline', async () => {
+      const jwt = await token(service, jwtApi, 'jwt:read');
+      const before = await call('/jwt/reports', { authorization: `Bearer ${jwt}` });
+      assert.equal(before.status, 200);
+      await before.text();
+      await oidc.tokenRevocation(await relyingParty(gh, service), jwt);
+      await sleep(PROPAGATION_MS);
+      const revoked = await call('/jwt/reports', { authorization: `Bearer ${jwt}` });
+      assert.equal(revoked.status, 401);
+      assert.match(revoked.headers.get('www-authenticate') ?? '', /error="invalid_token".*has been revoked/);
+      assert.equal((await errorOf(revoked)).error_description, 'the access token has been revoked');
     });
 
     test('an API wanting key and token: both, from the same application', async () => {

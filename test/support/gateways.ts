@@ -67,10 +67,13 @@ const nginxName = (header: string) => header.toLowerCase().replace(/-/g, '_');
 const variableFor = (header: string) => `$gh_${nginxName(header).replace(/^x_gatehouse_/, '')}`;
 
 /**
- * nginx: auth_request only passes 2xx, 401 and 403 on; any other answer becomes a 500. So the
- * check's status and headers are kept in variables, and a 500 from the check is turned back into
- * the 429 (with Retry-After and RateLimit-*) it was. Every identity header is set from the check's
- * answer, which replaces whatever the caller sent under that name (and sends none when empty).
+ * nginx: auth_request only passes 2xx, 401 and 403 on, any other answer becomes a 500, and it never
+ * passes the check's body, nor any header but a 401's WWW-Authenticate. So the check's status and
+ * headers (its JSON error body among them, in X-Gatehouse-Error-Body) are kept in variables, and
+ * nginx's own 401, 403 and 500 are answered again from them: the caller sees the check's status
+ * (429 included), challenge, Retry-After, RateLimit fields, DPoP nonce and JSON body. Every
+ * identity header is set from the check's answer, which replaces whatever the caller sent under
+ * that name (and sends none when empty).
  */
 export function nginxConfig(dir: string, port: number, gatehouse: string, upstream: string, user: string | undefined): string {
   const identity = IDENTITY_HEADERS.map((h) => `      auth_request_set ${variableFor(h)} $upstream_http_${nginxName(h)};\n      proxy_set_header ${h} ${variableFor(h)};`).join('\n');
@@ -87,6 +90,9 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
 
+  # nginx passes a 401's WWW-Authenticate on by itself, but drops a 403's (insufficient_scope).
+  map $gh_status $gh_403_challenge { 403 $gh_www_authenticate; default ""; }
+
   upstream gatehouse { server ${new URL(gatehouse).host}; keepalive 16; }
   upstream api { server ${new URL(upstream).host}; keepalive 16; }
 
@@ -97,14 +103,14 @@ http {
       auth_request /_gatehouse_check;
 ${identity}
       auth_request_set $gh_status $upstream_status;
+      auth_request_set $gh_error_body $upstream_http_x_gatehouse_error_body;
+      auth_request_set $gh_www_authenticate $upstream_http_www_authenticate;
+      auth_request_set $gh_dpop_nonce $upstream_http_dpop_nonce;
       auth_request_set $gh_retry_after $upstream_http_retry_after;
       auth_request_set $gh_ratelimit_limit $upstream_http_ratelimit_limit;
       auth_request_set $gh_ratelimit_remaining $upstream_http_ratelimit_remaining;
       auth_request_set $gh_ratelimit_reset $upstream_http_ratelimit_reset;
-      auth_request_set $gh_dpop_nonce $upstream_http_dpop_nonce;
-      # A DPoP client needs the check's nonce with a 401 (nginx passes WWW-Authenticate itself).
-      add_header DPoP-Nonce $gh_dpop_nonce always;
-      error_page 500 = @gatehouse_refused;
+      error_page 401 403 500 = @gatehouse_refused;
       proxy_set_header Host $http_host;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
@@ -125,13 +131,18 @@ ${identity}
     location @gatehouse_refused {
       internal;
       default_type application/json;
+      add_header Cache-Control no-store always;
+      add_header WWW-Authenticate $gh_403_challenge always;
+      add_header DPoP-Nonce $gh_dpop_nonce always;
       add_header Retry-After $gh_retry_after always;
       add_header RateLimit-Limit $gh_ratelimit_limit always;
       add_header RateLimit-Remaining $gh_ratelimit_remaining always;
       add_header RateLimit-Reset $gh_ratelimit_reset always;
-      if ($gh_status = 429) {
-        return 429 '{"error":"rate_limit_exceeded","error_description":"too many calls; retry after the number of seconds in Retry-After"}';
-      }
+      if ($gh_status = 401) { return 401 $gh_error_body; }
+      if ($gh_status = 403) { return 403 $gh_error_body; }
+      if ($gh_status = 429) { return 429 $gh_error_body; }
+      if ($gh_status = 400) { return 400 $gh_error_body; }
+      # Gatehouse unreachable or failing: refuse, never pass the call on.
       return 500;
     }
   }
