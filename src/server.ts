@@ -35,6 +35,7 @@ import { Metrics } from './metrics/metrics.js';
 import { timeQueries } from './metrics/database-timing.js';
 import { observeProviderEvents } from './events/provider-events.js';
 import { createGatewayCheck } from './gateway/gateway-check.js';
+import { plainSigningSecretsWarning } from './apikeys/signing-secret-warning.js';
 
 export interface RunningServer {
   server: Server;
@@ -148,6 +149,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     audit,
     clientSecretPepper: config.clientSecretPepper,
+    keyEncryptionSecret: config.keyEncryptionSecret,
+    signatureMaxSkewSeconds: config.signatureMaxSkew,
     onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
   });
   const app = createApp({ provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
@@ -161,6 +164,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info(`Gatehouse listening on http://${config.host}:${port} with issuer ${config.issuer}`);
+  const signingSecretsWarning = await plainSigningSecretsWarning(db, config.keyEncryptionSecret);
+  if (signingSecretsWarning) log.warn(signingSecretsWarning);
   if (config.issuer.startsWith('https:') && !config.trustProxy) {
     log.info('ISSUER is https but TRUST_PROXY=false: behind a TLS-terminating proxy set TRUST_PROXY=true, or cookies are not marked Secure');
   }

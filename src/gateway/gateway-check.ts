@@ -18,6 +18,9 @@ import { OpaqueAccessTokens } from './opaque-access-tokens.js';
 import { DpopProofs } from './dpop-proof.js';
 import { AccessTokenCheck } from './access-token-check.js';
 import { ApiKeyCheck } from './api-key-check.js';
+import { SigningSecrets } from '../apikeys/signing-secret.js';
+import { NonceReplay } from '../signatures/nonce-replay.js';
+import { SignatureCheck } from './signature-check.js';
 import { DeniedCheckAudit } from './denied-check-audit.js';
 import { createCheckRouter } from './check-routes.js';
 
@@ -31,6 +34,8 @@ export interface GatewayCheckParts {
   metrics: Metrics;
   audit: AuditLog;
   clientSecretPepper: string | undefined;
+  keyEncryptionSecret: string | undefined;
+  signatureMaxSkewSeconds: number;
   onError: (error: unknown) => void;
 }
 
@@ -49,6 +54,13 @@ export function createGatewayCheck(parts: GatewayCheckParts): GatewayCheck {
     steps: {
       policy: new ApiPolicy(parts.db),
       apiKeys: new ApiKeyCheck(keys),
+      signatures: new SignatureCheck(
+        keys,
+        new SigningSecrets(parts.keyEncryptionSecret),
+        new NonceReplay(parts.store, parts.signatureMaxSkewSeconds),
+        { maxSkewSeconds: parts.signatureMaxSkewSeconds },
+        { refused: (reason) => parts.metrics.apiSignatureRefusals.inc({ reason }), error: parts.onError },
+      ),
       accessTokens: new AccessTokenCheck(new JwtAccessTokens(parts.jwks, parts.issuer, [...JWT_ALGS]), new OpaqueAccessTokens(parts.provider), dpop),
       limits: new ApiLimits(parts.store),
     },

@@ -221,7 +221,7 @@ describe('gatehouse resource: gateway requirements, limits and rules', () => {
     assert.match((await cli.run(['resource', 'list'])).stdout, /api_key\s+50\/s -/);
 
     assertFails(await cli.run(['resource', 'update', API]), 2, /give --require, --rate-limit or --quota/);
-    assertFails(await cli.run(['resource', 'update', API, '--require', 'password']), 2, /--require must be api_key, access_token or api_key,access_token/);
+    assertFails(await cli.run(['resource', 'update', API, '--require', 'password']), 2, /--require must be api_key, access_token, signature, api_key,access_token or signature,access_token/);
     assertFails(await cli.run(['resource', 'update', API, '--rate-limit', '5/min']), 2, /--rate-limit/);
     assertFails(await cli.run(['resource', 'update', 'https://nowhere.example.com', '--require', 'api_key']), 1, /no resource/);
     assertFails(await cli.run(['resource', 'create', '--identifier', 'https://x.example.com', '--scope', 'x', '--require', 'token']), 2, /--require must be/);
