@@ -153,6 +153,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     signatureMaxSkewSeconds: config.signatureMaxSkew,
     onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
   });
+  const signingSecretsWarning = await plainSigningSecretsWarning(db, config.keyEncryptionSecret);
+  if (signingSecretsWarning) log.warn(signingSecretsWarning);
   const app = createApp({ provider, pages, gatewayCheck: gatewayCheck.routes, readiness, trustProxy: config.trustProxy, log, resources, metrics, metricsToken: config.metricsToken });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
@@ -164,8 +166,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info(`Gatehouse listening on http://${config.host}:${port} with issuer ${config.issuer}`);
-  const signingSecretsWarning = await plainSigningSecretsWarning(db, config.keyEncryptionSecret);
-  if (signingSecretsWarning) log.warn(signingSecretsWarning);
   if (config.issuer.startsWith('https:') && !config.trustProxy) {
     log.info('ISSUER is https but TRUST_PROXY=false: behind a TLS-terminating proxy set TRUST_PROXY=true, or cookies are not marked Secure');
   }
