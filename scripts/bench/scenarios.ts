@@ -3,8 +3,9 @@ import { API_SCOPE, benchUser } from './fixtures.js';
 import { runAutocannon, runLoop, type LoadResult, type RequestPlan } from './load.js';
 import { basic, clientCredentialsToken, deviceCode, type Target } from './targets.js';
 import { loginFlow } from './login-flow.js';
+import { runSignedCheck } from './signed-check.js';
 
-export type ScenarioName = 'cc-opaque' | 'cc-jwt' | 'introspection' | 'refresh' | 'auth-code-flow' | 'device-poll';
+export type ScenarioName = 'cc-opaque' | 'cc-jwt' | 'introspection' | 'refresh' | 'auth-code-flow' | 'device-poll' | 'check-signed';
 
 export interface Scenario {
   name: ScenarioName;
@@ -86,6 +87,10 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'auth-code-flow', label: 'full authorization-code flows', jwt: false, ceiling: false,
     run: (target, connections, seconds) => runLoop((worker) => loginFlow(target.url, target.credentials.spa.client_id, 'openid', benchUser(worker)), connections, seconds),
+  },
+  {
+    name: 'check-signed', label: 'gateway check, signed request (RFC 9421)', jwt: false, ceiling: false,
+    run: runSignedCheck,
   },
 ];
 

@@ -114,23 +114,29 @@ describe('signed requests where the gateway forwards the body, and on two instan
   });
 });
 
-describe('signing secrets without KEY_ENCRYPTION_SECRET', () => {
+describe('signing secrets without KEY_ENCRYPTION_SECRET, and SIGNATURE_MAX_SKEW=60', () => {
   let gh: Gatehouse;
 
   before(async () => {
-    gh = await startGatehouse();
+    gh = await startGatehouse({ SIGNATURE_MAX_SKEW: '60' });
   });
   after(async () => {
     await gh?.stop();
   });
 
-  test('are stored as they are, work, and every start warns what a database copy exposes', async () => {
+  test('are stored as they are, work within the configured skew, and every start warns what a database copy exposes', async () => {
     assert.doesNotMatch(gh.output(), WARNING, 'no warning while there are no signing secrets');
     const { key } = await setUp(gh);
     const [row] = await queryRows<{ signingSecret: string }>(gh.databaseUrl, 'SELECT "signingSecret" FROM "ApiKey" WHERE "id" = ?', key.id);
     assert.equal(row?.signingSecret, key.secret);
     const url = `${API}/orders`;
     assert.equal((await forwardAuth(gh, 'GET', url, signRequest(key, { method: 'GET', url }))).status, 200);
+
+    const now = Math.floor(Date.now() / 1000);
+    const late = await forwardAuth(gh, 'GET', url, signRequest(key, { method: 'GET', url, created: now - 120 }));
+    assert.equal(late.status, 401);
+    assert.equal(description(late), 'the signature was created more than 60 s ago');
+    assert.equal((await forwardAuth(gh, 'GET', url, signRequest(key, { method: 'GET', url, created: now - 30 }))).status, 200);
 
     await gh.restart();
     assert.match(gh.output(), WARNING);
