@@ -84,6 +84,36 @@ describe('signed requests where the gateway forwards the body, and on two instan
     });
   }
 
+  test('malformed signature headers are refused with a 401 that says what is wrong, never a 500', async () => {
+    const url = `${API}/orders`;
+    const good = signRequest(key, { method: 'GET', url });
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'signature-input': 'sig1=(((', signature: good.signature }, /Signature-Input header is not a valid structured field/],
+      [{ 'signature-input': good['signature-input'], signature: 'sig1=:not base64!:' }, /Signature header is not a valid structured field/],
+      [{ 'signature-input': good['signature-input'] }, /no Signature header/],
+      [{ 'signature-input': good['signature-input'], signature: 'sig1="not bytes"' }, /no byte sequence for sig1/],
+      [{ 'signature-input': good['signature-input'], signature: 'other=:AAAA:' }, /no byte sequence for sig1/],
+      [{ 'signature-input': 'sig1="@method"', signature: good.signature }, /must be an inner list/],
+      [{ 'signature-input': 'sig1=("@method");created="yesterday";keyid="x"', signature: good.signature }, /created parameter must be an integer/],
+      [{ 'signature-input': 'sig1=("@method" "@authority");created=1', signature: good.signature }, /no signature in Signature-Input has a keyid/],
+      [{ 'signature-input': good['signature-input'].replace('"@method"', '"@method";sf'), signature: good.signature }, /component parameters/],
+      [{ 'signature-input': good['signature-input'].replace('"@method"', '"@method" "@method"'), signature: good.signature }, /lists a component twice/],
+      [{ 'signature-input': `sig1=("@method" "@authority" "@path" "@query" "@status");created=${now};nonce="s-${now}";keyid="${key.id}"`, signature: good.signature }, /@status is not supported/],
+      [{ 'signature-input': `sig1=("@method" "@authority" "@path" "@query" "x-missing");created=${now};nonce="n-${now}";keyid="${key.id}"`, signature: good.signature }, /covers the x-missing header, which the request does not carry/],
+      [signRequest(key, { method: 'GET', url, contentDigest: 'sha-256=:AAAA:' }), /sha-256 value must be a 32-byte byte sequence/],
+      [signRequest(key, { method: 'GET', url, contentDigest: 'md5=:AAAA:' }), /Content-Digest header has no sha-256 value/],
+    ];
+    for (const [headers, expected] of cases) {
+      const response = await forwardAuth(a, 'GET', url, headers);
+      assert.equal(response.status, 401, JSON.stringify(headers));
+      const json = (await response.json()) as { error: string; error_description: string };
+      assert.equal(json.error, 'invalid_signature');
+      assert.match(json.error_description, expected, JSON.stringify(headers));
+      assert.equal(description(response), json.error_description);
+    }
+  });
+
   test('Envoy: a body cut at max_request_bytes cannot prove its digest', async () => {
     const body = '{"amount":100}';
     const url = `${API}/transfers`;
