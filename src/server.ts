@@ -38,6 +38,7 @@ import { createGatewayCheck } from './gateway/gateway-check.js';
 import { createListener } from './http/listener.js';
 import type { MetricsSource } from './metrics/endpoint.js';
 import type { Registry } from 'prom-client';
+import { plainSigningSecretsWarning } from './apikeys/signing-secret-warning.js';
 
 export interface RunningServer {
   server: Server;
@@ -192,8 +193,12 @@ export async function startServer(config: Config, log: Logger, worker?: WorkerRo
     audit,
     clientSecretPepper: config.clientSecretPepper,
     certificateHeader: config.mtls.certificateHeader,
+    keyEncryptionSecret: config.keyEncryptionSecret,
+    signatureMaxSkewSeconds: config.signatureMaxSkew,
     onError: (error) => log.error({ err: error }, 'gateway check bookkeeping failed'),
   });
+  const signingSecretsWarning = await plainSigningSecretsWarning(db, config.keyEncryptionSecret);
+  if (signingSecretsWarning) log.warn(signingSecretsWarning);
   const app = createApp({
     provider, pages, gatewayCheck: gatewayCheck.routes, jwtRevocation: gatewayCheck.jwtRevocation, readiness, trustProxy: config.trustProxy, log, resources, metrics,
     metricsSource: worker ? worker.metricsSource(metrics.registry) : metrics.registry,

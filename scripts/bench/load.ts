@@ -14,6 +14,8 @@ export interface RequestPlan {
   method: 'GET' | 'POST';
   path: string;
   headers?: Record<string, string>;
+  /** Headers made afresh for each request (a signature with its own nonce), added to `headers`. */
+  perRequestHeaders?: () => Record<string, string>;
   /** A fixed form body, or a function building each request's body (null: nothing left to send). */
   body?: string | (() => string | null);
   /** Sees each answer, e.g. to take the rotated refresh token back into the pool. */
@@ -35,10 +37,12 @@ export async function runAutocannon(baseUrl: string, plan: RequestPlan, connecti
       path: plan.path,
       headers,
       ...(dynamic ? {} : { body: body as string | undefined }),
-      ...(dynamic ? {
+      ...(dynamic || plan.perRequestHeaders ? {
         setupRequest: (request: autocannon.Request) => {
+          const fresh = plan.perRequestHeaders ? { headers: { ...request.headers, ...plan.perRequestHeaders() } } : {};
+          if (!dynamic) return { ...request, ...fresh };
           const next = body();
-          return { ...request, body: next ?? 'exhausted=1' };
+          return { ...request, ...fresh, body: next ?? 'exhausted=1' };
         },
       } : {}),
       ...(plan.onResponse ? { onResponse: (status: number, responseBody: string) => plan.onResponse!(status, responseBody) } : {}),

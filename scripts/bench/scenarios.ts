@@ -3,8 +3,9 @@ import { API_RESOURCE, API_SCOPE, CHECK_JWT_RESOURCE, CHECK_JWT_SCOPE, CHECK_KEY
 import { runAutocannon, runLoop, type LoadResult, type RequestPlan } from './load.js';
 import { basic, clientCredentialsToken, deviceCode, type Target } from './targets.js';
 import { loginFlow } from './login-flow.js';
+import { runSignedCheck } from './signed-check.js';
 
-export type ScenarioName = 'cc-opaque' | 'cc-jwt' | 'introspection' | 'refresh' | 'auth-code-flow' | 'device-poll' | 'check-apikey' | 'check-jwt' | 'check-opaque';
+export type ScenarioName = 'cc-opaque' | 'cc-jwt' | 'introspection' | 'refresh' | 'auth-code-flow' | 'device-poll' | 'check-apikey' | 'check-jwt' | 'check-opaque' | 'check-signed';
 
 export interface Scenario {
   name: ScenarioName;
@@ -114,6 +115,10 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'auth-code-flow', label: 'full authorization-code flows', jwt: false, ceiling: false,
     run: (target, connections, seconds) => runLoop((worker) => loginFlow(target.url, target.credentials.spa.client_id, 'openid', benchUser(worker)), connections, seconds),
+  },
+  {
+    name: 'check-signed', label: 'gateway check, signed request (RFC 9421)', jwt: false, ceiling: false,
+    run: runSignedCheck,
   },
 ];
 

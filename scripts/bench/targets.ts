@@ -21,6 +21,8 @@ export interface Target {
   /** Milliseconds from process start to the first client-credentials token. */
   firstTokenMs: number;
   databaseFile?: string;
+  /** Gatehouse's environment, for scenarios that set up more with the CLI. */
+  env: Record<string, string>;
 }
 
 export function basic(creds: { client_id: string; client_secret?: string }): string {
@@ -65,7 +67,7 @@ async function firstToken(url: string, credentials: Credentials, started: number
   }
 }
 
-function cli(env: Record<string, string>, args: string[], input = ''): Promise<string> {
+export function cli(env: Record<string, string>, args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(projectRoot, 'bin', 'gatehouse.js'), ...args, '--json'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -150,7 +152,7 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   for (let i = 0; i < options.refreshTokens; i += 1) {
     refreshTokens.push(String((await loginFlow(url, credentials.spa.client_id, REFRESH_SCOPE, benchUser(0), browser)).refresh_token));
   }
-  return { name: 'gatehouse', url, server, credentials, refreshTokens, ...(checks ? { checks } : {}), firstTokenMs, databaseFile };
+  return { name: 'gatehouse', url, server, credentials, refreshTokens, ...(checks ? { checks } : {}), firstTokenMs, databaseFile, env };
 }
 
 /** The bare oidc-provider with the same grants and clients, everything in memory. */
@@ -166,7 +168,7 @@ export async function startCeiling(options: StartOptions): Promise<Target> {
   const credentials = Object.fromEntries(Object.entries(BENCH_CLIENTS).map(([name, c]) => [name, c.metadata])) as Credentials;
   const firstTokenMs = await firstToken(url, credentials, started);
   const { refreshTokens } = JSON.parse(server.readyLine.slice(server.readyLine.indexOf('READY ') + 6)) as { refreshTokens: string[] };
-  return { name: 'ceiling', url, server, credentials, refreshTokens, firstTokenMs };
+  return { name: 'ceiling', url, server, credentials, refreshTokens, firstTokenMs, env: {} };
 }
 
 /** The SQLite file and its write-ahead log together, in MiB. */

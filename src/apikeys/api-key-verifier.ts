@@ -4,12 +4,15 @@
 // (with its client or API) is refused on every instance within that bound plus one query, well
 // under a second; expiry and the end of a rotation's grace are checked on every call.
 //
+// A signed request names its key by id instead (RFC 9421 keyid): `signer` looks the key up by id,
+// with the same cache bound, and hands back its stored signing secret for the signature check.
+//
 // Last use is recorded to within a minute: a key is marked used when its stored last use is older
 // than LAST_USED_RESOLUTION_MS, and the marks are written together every LAST_USED_FLUSH_MS.
 import { createHash } from 'node:crypto';
 import type { Database } from '../persistence/prisma-client.js';
 import { clientSecretMatches } from '../oidc/client-secrets.js';
-import { apiKeyIdOf } from './api-key-format.js';
+import { API_KEY_ID_PATTERN, apiKeyIdOf } from './api-key-format.js';
 import { statusOf } from './api-keys.js';
 
 export const API_KEY_CACHE_MS = 500;
@@ -30,6 +33,13 @@ export interface VerifiedApiKey {
   quotaPerDay?: number;
 }
 
+/** A key as a signer: its stored (encrypted) signing secret, null for a key made before signing. */
+export type VerifiedSigner = VerifiedApiKey & {
+  signingSecret: string | null;
+  /** Records the key's last use, once the signature proved it was the key's holder. */
+  markUsed(): void;
+};
+
 export type ApiKeyRefusalReason = 'unknown' | 'revoked' | 'expired' | 'malformed';
 
 export interface ApiKeyRefusal {
@@ -39,7 +49,7 @@ export interface ApiKeyRefusal {
   clientId?: string;
 }
 
-export function isRefusal(result: VerifiedApiKey | ApiKeyRefusal): result is ApiKeyRefusal {
+export function isRefusal<T extends VerifiedApiKey>(result: T | ApiKeyRefusal): result is ApiKeyRefusal {
   return 'refused' in result;
 }
 
@@ -47,14 +57,14 @@ interface Looked {
   /** undefined: no key with this id, or the hash did not match. */
   row: {
     id: string; clientId: string; resource: string; scope: string | null; rateLimit: number | null; dailyQuota: number | null;
-    expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null;
+    expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null; signingSecret: string | null;
   } | undefined;
   apiDefaults: { rateLimit: number | null; dailyQuota: number | null } | undefined;
   fetchedAt: number;
 }
 
 export class ApiKeyVerifier {
-  /** By a SHA-256 of the presented key, so memory holds no key either. */
+  /** By a SHA-256 of the presented key, so memory holds no key either; signers by `id:` and their id. */
   private readonly cache = new Map<string, Looked>();
   private readonly inFlight = new Map<string, Promise<Looked>>();
   private readonly usedAt = new Map<string, Date>();
@@ -72,14 +82,31 @@ export class ApiKeyVerifier {
   async verify(presented: string, now = new Date()): Promise<VerifiedApiKey | ApiKeyRefusal> {
     const id = apiKeyIdOf(presented);
     if (id === undefined) return { refused: 'malformed' };
-    const looked = await this.lookup(id, presented);
+    const cacheKey = createHash('sha256').update(presented).digest('base64url');
+    const looked = await this.lookup(cacheKey, () => this.fetch(id, presented));
+    const verified = this.accept(looked, now);
+    if (looked.row && !isRefusal(verified)) this.markUsed(looked.row, now);
+    return verified;
+  }
+
+  /** The key a signature names by its public id; no key is presented, the signature proves it. */
+  async signer(id: string, now = new Date()): Promise<VerifiedSigner | ApiKeyRefusal> {
+    if (!API_KEY_ID_PATTERN.test(id)) return { refused: 'malformed' };
+    const looked = await this.lookup(`id:${id}`, () => this.fetch(id, undefined));
+    const verified = this.accept(looked, now);
+    const { row } = looked;
+    if (isRefusal(verified)) return verified;
+    if (!row) return { refused: 'unknown' };
+    return { ...verified, signingSecret: row.signingSecret, markUsed: () => this.markUsed(row, now) };
+  }
+
+  private accept(looked: Looked, now: Date): VerifiedApiKey | ApiKeyRefusal {
     const { row } = looked;
     if (!row) return { refused: 'unknown' };
     const status = statusOf(row, now);
     if (status === 'revoked' || status === 'expired') return { refused: status, id: row.id, clientId: row.clientId };
     // A key whose API is gone was revoked with it; this covers the moment in between.
     if (!looked.apiDefaults) return { refused: 'revoked', id: row.id, clientId: row.clientId };
-    this.markUsed(row, now);
     const rateLimit = row.rateLimit ?? looked.apiDefaults.rateLimit;
     const dailyQuota = row.dailyQuota ?? looked.apiDefaults.dailyQuota;
     return {
@@ -92,13 +119,12 @@ export class ApiKeyVerifier {
     };
   }
 
-  private async lookup(id: string, presented: string): Promise<Looked> {
-    const cacheKey = createHash('sha256').update(presented).digest('base64url');
+  private async lookup(cacheKey: string, fetch: () => Promise<Looked>): Promise<Looked> {
     const cached = this.cache.get(cacheKey);
     if (cached && Date.now() - cached.fetchedAt < (this.options.cacheMs ?? API_KEY_CACHE_MS)) return cached;
     let pending = this.inFlight.get(cacheKey);
     if (!pending) {
-      pending = this.fetch(id, presented).finally(() => this.inFlight.delete(cacheKey));
+      pending = fetch().finally(() => this.inFlight.delete(cacheKey));
       this.inFlight.set(cacheKey, pending);
     }
     const looked = await pending;
@@ -109,11 +135,12 @@ export class ApiKeyVerifier {
     return looked;
   }
 
-  private async fetch(id: string, presented: string): Promise<Looked> {
+  /** `presented` undefined: by id alone, for a signer. */
+  private async fetch(id: string, presented: string | undefined): Promise<Looked> {
     // Timed from before the query: what it reads is no fresher than that.
     const fetchedAt = Date.now();
     const stored = await this.db.apiKey.findUnique({ where: { id } });
-    if (!stored || !clientSecretMatches(stored.keyHash, presented, this.options.pepper)) {
+    if (!stored || (presented !== undefined && !clientSecretMatches(stored.keyHash, presented, this.options.pepper))) {
       return { row: undefined, apiDefaults: undefined, fetchedAt };
     }
     const api = await this.db.resourceServer.findUnique({ where: { identifier: stored.resource }, select: { rateLimit: true, dailyQuota: true } });

@@ -1,10 +1,11 @@
-// The API keys repository: create (the key is returned once, only its hash is stored), list, show,
-// revoke and rotate. A key belongs to one client and one API, may be narrowed to some of that API's
+// The API keys repository: create (the key and its signing secret are returned once; the key is
+// stored as a hash, the signing secret encrypted), list, show, revoke and rotate. A key belongs to one client and one API, may be narrowed to some of that API's
 // scopes, and may override the API's default rate limit and daily quota.
 import type { Database } from '../persistence/prisma-client.js';
 import { hashClientSecret } from '../oidc/client-secrets.js';
 import { parseScopes } from '../resources/resources.js';
 import { generateApiKey, keyEnds } from './api-key-format.js';
+import { generateSigningSecret, type SigningSecrets } from './signing-secret.js';
 
 export class ApiKeyInputError extends Error {
   override name = 'ApiKeyInputError';
@@ -52,6 +53,8 @@ export interface CreatedApiKey {
   view: ApiKeyView;
   /** The key itself: shown once, stored nowhere. */
   apiKey: string;
+  /** The HMAC secret for signed requests: shown once, stored encrypted. */
+  signingSecret: string;
 }
 
 type ApiKeyRow = {
@@ -93,7 +96,8 @@ export class ApiKeys {
   constructor(
     private readonly db: Database,
     /** CLIENT_SECRET_PEPPER: keys are hashed with HMAC-SHA-256 under it, as client secrets are. */
-    private readonly pepper?: string,
+    private readonly pepper: string | undefined,
+    private readonly signingSecrets: SigningSecrets,
   ) {}
 
   /** Throws ApiKeyInputError for an unknown client or API, or scopes the API does not define. */
@@ -128,10 +132,13 @@ export class ApiKeys {
   ): Promise<CreatedApiKey> {
     const { id, key } = generateApiKey();
     const { start, end } = keyEnds(key);
+    const signingSecret = generateSigningSecret();
     const row = await tx.apiKey.create({
-      data: { id, ...fields, keyHash: hashClientSecret(key, this.pepper), keyStart: start, keyEnd: end, createdAt: now },
+      data: {
+        id, ...fields, keyHash: hashClientSecret(key, this.pepper), signingSecret: this.signingSecrets.seal(id, signingSecret), keyStart: start, keyEnd: end, createdAt: now,
+      },
     });
-    return { view: toView(row, now), apiKey: key };
+    return { view: toView(row, now), apiKey: key, signingSecret };
   }
 
   async list(filter: { clientId?: string } = {}, now = new Date()): Promise<ApiKeyView[]> {

@@ -1,6 +1,7 @@
 // `gatehouse apikey ...`: API keys for the gateway check. A key is printed once, at creation or
 // rotation, and exists nowhere afterwards; lists show its first and last characters only.
 import { ApiKeys, type ApiKeyView } from '../apikeys/api-keys.js';
+import { SigningSecrets } from '../apikeys/signing-secret.js';
 import { API_KEY_ID_PATTERN } from '../apikeys/api-key-format.js';
 import { AuditLog, type AuditEventType } from '../audit/audit-log.js';
 import { CHECK_OUTCOMES, usageOfKey, type ApiUsageRow } from '../api-limits/api-usage-meter.js';
@@ -48,16 +49,18 @@ function details(key: ApiKeyView): string[] {
   ];
 }
 
-function keyLines(apiKey: string): string[] {
+function keyLines(apiKey: string, signingSecret: string): string[] {
   return [
-    `api_key:     ${apiKey}`,
+    `api_key:        ${apiKey}`,
+    `signing_secret: ${signingSecret}`,
     '',
-    'Store the key now: it is shown only once and Gatehouse keeps only a hash of it. Send it in the X-API-Key header.',
+    'Store both now: they are shown only once. Send the key in the X-API-Key header, or sign requests',
+    'with the signing secret (RFC 9421 hmac-sha256, keyid = the id above; see docs/signed-requests.md).',
   ];
 }
 
 function apiKeysOf(ctx: CommandContext): ApiKeys {
-  return new ApiKeys(ctx.db, ctx.config.clientSecretPepper);
+  return new ApiKeys(ctx.db, ctx.config.clientSecretPepper, new SigningSecrets(ctx.config.keyEncryptionSecret));
 }
 
 function audit(ctx: CommandContext, type: AuditEventType, key: ApiKeyView, detail: Record<string, string | number | boolean> = {}): Promise<void> {
@@ -140,9 +143,9 @@ export const apiKeyCommands: CommandGroup = {
         };
         if (request.expiresInSeconds === 0) throw usageError('--expires must be longer than 0s');
         return async (ctx) => {
-          const { view, apiKey } = await apiKeysOf(ctx).create(request);
+          const { view, apiKey, signingSecret } = await apiKeysOf(ctx).create(request);
           await audit(ctx, 'apikey.created', view, view.name ? { name: view.name } : {});
-          ctx.out.result({ ...describe(view), api_key: apiKey }, [`Created API key ${view.id}`, ...details(view), ...keyLines(apiKey)]);
+          ctx.out.result({ ...describe(view), api_key: apiKey, signing_secret: signingSecret }, [`Created API key ${view.id}`, ...details(view), ...keyLines(apiKey, signingSecret)]);
         };
       },
     },
@@ -220,13 +223,13 @@ export const apiKeyCommands: CommandGroup = {
           await audit(ctx, 'apikey.rotated', old, { new_api_key_id: created.view.id, grace_seconds: graceSeconds });
           const oldUntil = graceSeconds > 0 ? old.revokedAt : null;
           ctx.out.result(
-            { ...describe(created.view), api_key: created.apiKey, previous_id: old.id, previous_expires_at: oldUntil?.toISOString() ?? null },
+            { ...describe(created.view), api_key: created.apiKey, signing_secret: created.signingSecret, previous_id: old.id, previous_expires_at: oldUntil?.toISOString() ?? null },
             [
               oldUntil
                 ? `Rotated API key ${old.id} to ${created.view.id}; the old key keeps working until ${formatDate(oldUntil)}.`
                 : `Rotated API key ${old.id} to ${created.view.id}; the old key no longer works.`,
               ...details(created.view),
-              ...keyLines(created.apiKey),
+              ...keyLines(created.apiKey, created.signingSecret),
             ],
           );
         };

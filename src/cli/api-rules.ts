@@ -20,7 +20,7 @@ function describe(rule: ApiRule) {
 
 export const ruleCommands: Record<string, Command> = {
   'rule add': {
-    synopsis: 'IDENTIFIER --path GLOB [--method METHOD] --require api_key|access_token|api_key,access_token [--scope "SCOPE ..."]',
+    synopsis: 'IDENTIFIER --path GLOB [--method METHOD] --require api_key|access_token|signature|api_key,access_token|signature,access_token [--scope "SCOPE ..."]',
     description:
       'Say what calls to matching paths of an API require: * matches within a path segment, ** across '
       + 'segments. The most specific rule wins: exact paths, then more literal characters, then a rule for '

@@ -71,7 +71,7 @@ export const resourceCommands: CommandGroup = {
     create: {
       synopsis:
         '--identifier URI --scope "SCOPE ..." [--format jwt|opaque] [--ttl SECONDS] [--alg ES256|EdDSA|RS256] '
-        + '[--require api_key|access_token|api_key,access_token] [--rate-limit N/s] [--quota N/day]',
+        + '[--require api_key|access_token|signature|api_key,access_token|signature,access_token] [--rate-limit N/s] [--quota N/day]',
       description:
         'Register an API. Tokens for it have the identifier as audience and only its scopes; jwt (default) '
         + 'tokens follow RFC 9068 and are signed with ES256 unless --alg says otherwise. --require says what '
@@ -164,7 +164,7 @@ export const resourceCommands: CommandGroup = {
     },
 
     update: {
-      synopsis: 'IDENTIFIER [--require api_key|access_token|api_key,access_token] [--rate-limit N/s|none] [--quota N/day|none]',
+      synopsis: 'IDENTIFIER [--require api_key|access_token|signature|api_key,access_token|signature,access_token] [--rate-limit N/s|none] [--quota N/day|none]',
       description:
         'Set what the gateway check requires on calls to an API, and the default rate limit and daily quota '
         + 'per API key (or client, for calls without a key); "none" removes a limit. Applies within a second',

@@ -63,8 +63,10 @@ export interface Config {
   sweepIntervalSeconds: number;
   loginThrottle: LoginThrottleSettings;
   rateLimits: RateLimitSettings;
-  /** Encrypts private signing keys stored in the database when set. */
+  /** Encrypts private signing keys and API keys' signing secrets stored in the database when set. */
   keyEncryptionSecret: string | undefined;
+  /** Seconds a signed request's created time may lie before or after now (RFC 9421). */
+  signatureMaxSkew: number;
   /** Keys the hashes of client secrets (HMAC-SHA-256) when set. */
   clientSecretPepper: string | undefined;
   auditRetentionDays: number;
@@ -386,6 +388,7 @@ export function loadConfig(env: Env = process.env): Config {
       ipPerSecond: integer(env, 'RATE_LIMIT_IP_PER_SECOND', 20, 1, 1000000),
     },
     keyEncryptionSecret: parseServerSecret(env, 'KEY_ENCRYPTION_SECRET'),
+    signatureMaxSkew: integer(env, 'SIGNATURE_MAX_SKEW', 300, 1, 3600),
     clientSecretPepper: parseServerSecret(env, 'CLIENT_SECRET_PEPPER'),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,

@@ -8,6 +8,7 @@ import { decide, type CheckDecision, type CheckSteps } from './decide.js';
 import { writeDecision, type ChallengeSettings } from './answer.js';
 import { EXT_AUTHZ_PREFIX, readOriginalRequest, type Dialect } from './original-request.js';
 import { CheckRefused } from './refusal.js';
+import { readForwardedBody } from './forwarded-body.js';
 import type { DeniedCheckAudit } from './denied-check-audit.js';
 
 export interface CheckRouteDeps {
@@ -31,7 +32,10 @@ export function createCheckRouter(deps: CheckRouteDeps): Router {
     const stopTimer = deps.metrics.apiCheckDuration.startTimer();
     let decision: CheckDecision;
     try {
-      decision = await decide(deps.steps, readOriginalRequest(dialect, ctx.headers, ctx.method, ctx.url));
+      const original = readOriginalRequest(dialect, ctx.headers, ctx.method, ctx.url);
+      // nginx's auth_request never sends the body; the other dialects may.
+      if (dialect !== 'auth-request') original.body = await readForwardedBody(ctx);
+      decision = await decide(deps.steps, original);
     } catch (error) {
       // A malformed gateway request is refused before any credential is looked at.
       if (!(error instanceof CheckRefused)) throw error;

@@ -6,6 +6,7 @@ import type { ApiPolicy, ResolvedPolicy } from '../api-policy/api-policy.js';
 import type { ApiLimits, ChargeResult } from '../api-limits/api-limits.js';
 import type { AccessTokenCheck } from './access-token-check.js';
 import type { ApiKeyCheck } from './api-key-check.js';
+import type { SignatureCheck } from './signature-check.js';
 import type { OriginalRequest } from './original-request.js';
 import { presentedCredentials, type PresentedCredentials } from './presented-credentials.js';
 import type { VerifiedAccessToken } from './verified-access-token.js';
@@ -26,6 +27,7 @@ export type CheckDecision =
 export interface CheckSteps {
   policy: Pick<ApiPolicy, 'resolve'>;
   apiKeys: ApiKeyCheck;
+  signatures: SignatureCheck;
   accessTokens: AccessTokenCheck;
   limits: Pick<ApiLimits, 'charge'>;
 }
@@ -53,7 +55,10 @@ interface Authenticated {
 /** The credentials the rule asks for; `identity` learns the caller as soon as a step names it. */
 async function authenticate(steps: CheckSteps, api: ResolvedPolicy, presented: PresentedCredentials, request: OriginalRequest, identity: CallerIdentity): Promise<Authenticated> {
   const resource = api.resource.identifier;
-  const key = api.requirement.apiKey ? await steps.apiKeys.check(presented, resource, identity) : undefined;
+  // A signature proves the key it names without the key being sent; it counts as that key's call.
+  const key = api.requirement.signature
+    ? await steps.signatures.check(request, resource, identity)
+    : api.requirement.apiKey ? await steps.apiKeys.check(presented, resource, identity) : undefined;
   if (key) {
     if (!api.requirement.accessToken) return { clientId: key.clientId, key, token: undefined };
   }

@@ -22,6 +22,9 @@ import { OpaqueAccessTokens } from './opaque-access-tokens.js';
 import { DpopProofs } from './dpop-proof.js';
 import { AccessTokenCheck } from './access-token-check.js';
 import { ApiKeyCheck } from './api-key-check.js';
+import { SigningSecrets } from '../apikeys/signing-secret.js';
+import { NonceReplay } from '../signatures/nonce-replay.js';
+import { SignatureCheck } from './signature-check.js';
 import { DeniedCheckAudit } from './denied-check-audit.js';
 import { createCheckRouter } from './check-routes.js';
 import { ClientCertificateSource } from '../mtls/certificate-source.js';
@@ -38,6 +41,8 @@ export interface GatewayCheckParts {
   clientSecretPepper: string | undefined;
   /** The header gateways forward the caller's client certificate in (trusted only with TRUST_PROXY). */
   certificateHeader: string | undefined;
+  keyEncryptionSecret: string | undefined;
+  signatureMaxSkewSeconds: number;
   onError: (error: unknown) => void;
 }
 
@@ -60,6 +65,13 @@ export function createGatewayCheck(parts: GatewayCheckParts): GatewayCheck {
     steps: {
       policy: new ApiPolicy(parts.db),
       apiKeys: new ApiKeyCheck(keys),
+      signatures: new SignatureCheck(
+        keys,
+        new SigningSecrets(parts.keyEncryptionSecret),
+        new NonceReplay(parts.store, parts.signatureMaxSkewSeconds),
+        { maxSkewSeconds: parts.signatureMaxSkewSeconds },
+        { refused: (reason) => parts.metrics.apiSignatureRefusals.inc({ reason }), error: parts.onError },
+      ),
       accessTokens: new AccessTokenCheck(jwts, new OpaqueAccessTokens(parts.provider), dpop, new ClientCertificateSource(parts.certificateHeader)),
       limits: new ApiLimits(parts.store),
     },

@@ -1,7 +1,8 @@
 // The request a gateway asks about, read from what each gateway dialect sends: nginx auth_request
 // (X-Original-Method, X-Original-URL), Traefik / Caddy / HAProxy forward auth (X-Forwarded-Method,
 // -Proto, -Host, -Uri), and Envoy ext_authz (the original method and Host, the original path after
-// the check's prefix). Only the method, URL and headers: the check never reads a body.
+// the check's prefix). The method, URL and headers; the body only where the gateway forwards it
+// (Envoy with_request_body, Traefik forwardBody), for a signed request's Content-Digest.
 import type { IncomingHttpHeaders } from 'node:http';
 import { refuse } from './refusal.js';
 
@@ -11,6 +12,14 @@ export interface OriginalRequest {
   method: string;
   url: URL;
   headers: IncomingHttpHeaders;
+  /** The original body, when the gateway forwarded one with the check. */
+  body?: ForwardedBody | undefined;
+}
+
+export interface ForwardedBody {
+  bytes: Buffer;
+  /** The gateway sent only the start of it (Envoy's allow_partial_message), or it was too long to read. */
+  partial: boolean;
 }
 
 export const EXT_AUTHZ_PREFIX = '/api/authz/ext-authz';

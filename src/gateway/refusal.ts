@@ -1,11 +1,11 @@
 // A check's negative answer before it is written out: status, OAuth-style error, and which
 // challenge tells the caller what to present.
 
-export type Challenge = 'Bearer' | 'DPoP' | 'ApiKey';
+export type Challenge = 'Bearer' | 'DPoP' | 'ApiKey' | 'Signature';
 
 export interface CheckRefusal {
   status: 400 | 401 | 403;
-  error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'use_dpop_nonce' | 'invalid_dpop_proof';
+  error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'use_dpop_nonce' | 'invalid_dpop_proof' | 'invalid_signature';
   description: string;
   /** The scheme of the WWW-Authenticate challenge; none for a malformed gateway request. */
   challenge?: Challenge | undefined;

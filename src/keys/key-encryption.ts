@@ -1,42 +1,60 @@
-// Encrypts private signing keys before they are stored, with AES-256-GCM under a key derived from
-// KEY_ENCRYPTION_SECRET, so a copy of the database alone cannot sign tokens. The kid is bound in
-// as associated data, so an encrypted key cannot be swapped into another row unnoticed.
+// Encrypts secrets the server must be able to read back before they are stored (private signing
+// keys, API keys' signing secrets), with AES-256-GCM under a key derived from KEY_ENCRYPTION_SECRET,
+// so a copy of the database alone cannot sign tokens or requests. Each kind of secret has its own
+// derived key, and the row's id is bound in as associated data, so an encrypted value cannot be
+// swapped into another row unnoticed.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const PREFIX = 'enc:v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** The HKDF info per kind of secret; the signing keys' one predates the others and stays as it was. */
+export const ENCRYPTION_PURPOSES = {
+  signingKey: 'signing-key-encryption',
+  requestSigningSecret: 'api-key-signing-secret-encryption',
+} as const;
+export type EncryptionPurpose = keyof typeof ENCRYPTION_PURPOSES;
+
 export class KeyDecryptionError extends Error {
   override name = 'KeyDecryptionError';
 }
 
-function derive(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'gatehouse', 'signing-key-encryption', 32));
+function derive(secret: string, purpose: EncryptionPurpose): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'gatehouse', ENCRYPTION_PURPOSES[purpose], 32));
 }
 
 export function isEncrypted(stored: string): boolean {
   return stored.startsWith(PREFIX);
 }
 
-export function encryptPrivateJwk(json: string, kid: string, secret: string): string {
+export function encryptSecret(plaintext: string, boundTo: string, secret: string, purpose: EncryptionPurpose): string {
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', derive(secret), iv);
-  cipher.setAAD(Buffer.from(kid));
-  const sealed = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+  const cipher = createCipheriv('aes-256-gcm', derive(secret, purpose), iv);
+  cipher.setAAD(Buffer.from(boundTo));
+  const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
 }
 
-export function decryptPrivateJwk(stored: string, kid: string, secret: string | undefined): string {
+/** A value stored before KEY_ENCRYPTION_SECRET was set is returned as it is. `what` names one such secret in errors. */
+export function decryptSecret(stored: string, boundTo: string, secret: string | undefined, purpose: EncryptionPurpose, what: string): string {
   if (!isEncrypted(stored)) return stored;
-  if (!secret) throw new KeyDecryptionError('the signing keys in the database are encrypted: set KEY_ENCRYPTION_SECRET');
+  if (!secret) throw new KeyDecryptionError(`the ${what}s in the database are encrypted: set KEY_ENCRYPTION_SECRET`);
   const raw = Buffer.from(stored.slice(PREFIX.length), 'base64url');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', derive(secret), raw.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(kid));
+    const decipher = createDecipheriv('aes-256-gcm', derive(secret, purpose), raw.subarray(0, IV_BYTES));
+    decipher.setAAD(Buffer.from(boundTo));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
-    throw new KeyDecryptionError(`KEY_ENCRYPTION_SECRET does not decrypt signing key ${kid}`);
+    throw new KeyDecryptionError(`KEY_ENCRYPTION_SECRET does not decrypt ${what} ${boundTo}`);
   }
+}
+
+export function encryptPrivateJwk(json: string, kid: string, secret: string): string {
+  return encryptSecret(json, kid, secret, 'signingKey');
+}
+
+export function decryptPrivateJwk(stored: string, kid: string, secret: string | undefined): string {
+  return decryptSecret(stored, kid, secret, 'signingKey', 'signing key');
 }

@@ -9,7 +9,7 @@ export type Logger = PinoLogger;
 const SECRET_FIELDS = [
   'authorization', 'cookie', 'set-cookie', 'password', 'client_secret', 'clientSecret', 'secret',
   'token', 'access_token', 'refresh_token', 'id_token', 'code', 'device_code', 'user_code', 'code_verifier',
-  'client_assertion', 'csrf',
+  'client_assertion', 'csrf', 'signing_secret', 'signingSecret',
 ];
 
 const REDACT_PATHS = [

@@ -68,6 +68,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly apiSignatureRefusals = new Counter({
+    name: 'gatehouse_api_signature_refusals_total',
+    help: 'Signed requests (RFC 9421) the gateway check refused, by reason (signature_invalid, signature_replayed, digest_missing...)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly apiCheckDuration = new Histogram({
     name: 'gatehouse_api_check_duration_seconds',
     help: 'Gateway check latency inside Gatehouse, by outcome',

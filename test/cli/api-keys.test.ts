@@ -85,6 +85,30 @@ describe('gatehouse apikey', () => {
     assert.deepEqual(event.detail, { api_key_id: created.id, resource: API, name: 'CI' });
   });
 
+  test('a signing secret of 256 bits shown once at create and rotate, encrypted under KEY_ENCRYPTION_SECRET', async () => {
+    const plain = await create();
+    const secret = (plain as unknown as { signing_secret: string }).signing_secret;
+    assert.match(secret, /^[0-9a-f]{64}$/);
+    const [stored] = await cli.query<{ signingSecret: string }>('SELECT "signingSecret" FROM "ApiKey" WHERE "id" = ?', plain.id);
+    assert.equal(stored.signingSecret, secret, 'without KEY_ENCRYPTION_SECRET it is stored as it is');
+    for (const args of [['apikey', 'list', '--json'], ['apikey', 'show', plain.id, '--json'], ['apikey', 'show', plain.id]]) {
+      assert.ok(!(await cli.run(args)).stdout.includes(secret), `${args.join(' ')} does not print the signing secret`);
+    }
+
+    const env = { KEY_ENCRYPTION_SECRET: 'k'.repeat(40) };
+    const sealed = await cli.json<{ id: string; signing_secret: string }>(['apikey', 'create', '--client', clientId, '--resource', API], { env });
+    const [row] = await cli.query<{ signingSecret: string }>('SELECT "signingSecret" FROM "ApiKey" WHERE "id" = ?', sealed.id);
+    assert.match(row.signingSecret, /^enc:v1:/);
+    assert.ok(!(await cli.dumpDatabase()).includes(sealed.signing_secret), 'no table holds an encrypted secret in clear');
+
+    const rotated = await cli.json<{ id: string; signing_secret: string; previous_id: string }>(['apikey', 'rotate', sealed.id], { env });
+    assert.equal(rotated.previous_id, sealed.id);
+    assert.match(rotated.signing_secret, /^[0-9a-f]{64}$/);
+    assert.notEqual(rotated.signing_secret, sealed.signing_secret);
+    const human = await cli.run(['apikey', 'create', '--client', clientId, '--resource', API]);
+    assert.match(human.stdout, /signing_secret: +[0-9a-f]{64}/);
+  });
+
   test('with CLIENT_SECRET_PEPPER the stored hash is an HMAC under it', async () => {
     const pepper = 'p'.repeat(40);
     const created = await cli.json<{ id: string; api_key: string }>(['apikey', 'create', '--client', clientId, '--resource', API], { env: { CLIENT_SECRET_PEPPER: pepper } });
@@ -221,11 +245,22 @@ describe('gatehouse resource: gateway requirements, limits and rules', () => {
     assert.match((await cli.run(['resource', 'list'])).stdout, /api_key\s+50\/s -/);
 
     assertFails(await cli.run(['resource', 'update', API]), 2, /give --require, --rate-limit or --quota/);
-    assertFails(await cli.run(['resource', 'update', API, '--require', 'password']), 2, /--require must be api_key, access_token or api_key,access_token/);
+    assertFails(await cli.run(['resource', 'update', API, '--require', 'password']), 2, /--require must be api_key, access_token, signature, api_key,access_token or signature,access_token/);
     assertFails(await cli.run(['resource', 'update', API, '--rate-limit', '5/min']), 2, /--rate-limit/);
     assertFails(await cli.run(['resource', 'update', 'https://nowhere.example.com', '--require', 'api_key']), 1, /no resource/);
     assertFails(await cli.run(['resource', 'create', '--identifier', 'https://x.example.com', '--scope', 'x', '--require', 'token']), 2, /--require must be/);
     assert.equal((await cli.query('SELECT "identifier" FROM "ResourceServer" WHERE "identifier" = ?', 'https://x.example.com')).length, 0);
+  });
+
+  test('--require signature, alone or with access_token, on APIs and rules; never with api_key', async () => {
+    const signed = await cli.json(['resource', 'create', '--identifier', 'https://signed.example.com', '--scope', 'pay', '--require', 'signature']);
+    assert.equal(signed.require, 'signature');
+    assert.equal((await cli.json(['resource', 'update', 'https://signed.example.com', '--require', 'signature,access_token'])).require, 'signature,access_token');
+    assert.equal((await cli.json(['resource', 'update', 'https://signed.example.com', '--require', 'access_token,signature'])).require, 'signature,access_token');
+    const rule = await cli.json(['resource', 'rule', 'add', 'https://signed.example.com', '--path', '/pay/**', '--require', 'signature']);
+    assert.equal(rule.require, 'signature');
+    assertFails(await cli.run(['resource', 'update', 'https://signed.example.com', '--require', 'api_key,signature']), 2, /a signature already proves the API key/);
+    assertFails(await cli.run(['resource', 'rule', 'add', 'https://signed.example.com', '--path', '/x', '--require', 'signature,api_key']), 2, /a signature already proves the API key/);
   });
 
   test('rule add, list and delete', async () => {

@@ -26,6 +26,7 @@ test('defense defaults: 5 failures in 15 minutes, 30 s lockout up to 15 minutes,
   assert.deepEqual(config.rateLimits, { disabled: false, clientPerSecond: 50, ipPerSecond: 20 });
   assert.equal(config.keyEncryptionSecret, undefined);
   assert.equal(config.auditRetentionDays, 90);
+  assert.equal(config.signatureMaxSkew, 300);
   assert.equal(loadConfig({ RATE_LIMIT_DISABLED: '1' }).rateLimits.disabled, true);
 });
 
@@ -57,6 +58,8 @@ test('bad values stop start-up with a message naming the variable', () => {
     [{ WORKERS: '0' }, /^WORKERS must be "auto" or a whole number from 1 to 256, got "0"/],
     [{ WORKERS: 'all' }, /^WORKERS must be "auto" or a whole number/],
     [{ WORKERS: '2.5' }, /^WORKERS /],
+    [{ SIGNATURE_MAX_SKEW: '0' }, /^SIGNATURE_MAX_SKEW /],
+    [{ SIGNATURE_MAX_SKEW: '5m' }, /^SIGNATURE_MAX_SKEW /],
     [{ ARGON2_MEMORY_KIB: '1024' }, /^ARGON2_MEMORY_KIB /],
     [{ ARGON2_TIME_COST: '1' }, /^ARGON2_TIME_COST /],
     [{ ACCESS_TOKEN_TTL: '-5' }, /^ACCESS_TOKEN_TTL /],
