@@ -35,6 +35,13 @@ import { Metrics } from './metrics/metrics.js';
 import { timeQueries } from './metrics/database-timing.js';
 import { observeProviderEvents } from './events/provider-events.js';
 import { createGatewayCheck } from './gateway/gateway-check.js';
+import { createMailer } from './mail/mailer.js';
+import { createAccountRouter } from './account/routes.js';
+import { AccountTokens } from './account/account-tokens.js';
+import { AccountSessions } from './account/account-sessions.js';
+import { ConnectedApps } from './account/connected-apps.js';
+import { trackSessions } from './account/session-tracking.js';
+import { MailRequestThrottle } from './throttling/mail-request-throttle.js';
 
 export interface RunningServer {
   server: Server;
@@ -129,6 +136,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Logged by observeProviderEvents; here the request only learns to answer 503 when the database is gone.
   provider.on('server_error', (ctx, error) => markUnavailable(ctx, error));
 
+  const accountSessions = new AccountSessions(db, store);
+  provider.use(trackSessions(accountSessions, (error) => log.error({ err: error }, 'recording a session failed')));
+
   const throttle = new LoginThrottle(store, config.loginThrottle);
   const pages = createInteractionRouter({
     provider,
@@ -137,7 +147,27 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throttle,
     audit,
     onSignIn: (result) => metrics.signIns.inc({ result }),
+    signupOpen: config.signup === 'open',
   });
+  const accountPages = createAccountRouter({
+    provider,
+    issuer: config.issuer,
+    users,
+    tokens: new AccountTokens(db),
+    sessions: accountSessions,
+    apps: new ConnectedApps(db, store),
+    audit,
+    mailer: createMailer(config.mail, log),
+    loginThrottle: throttle,
+    resetThrottle: new MailRequestThrottle(store, 'password-reset'),
+    signupThrottle: new MailRequestThrottle(store, 'signup'),
+    csrfKey: cookieKeys[0],
+    signup: config.signup,
+    stepUpMaxAgeSeconds: config.stepUpMaxAgeSeconds,
+    onChange: (change) => metrics.accountChanges.inc({ change }),
+    onThrottled: (limiter) => metrics.rateLimitHits.inc({ limiter }),
+  });
+  pages.use(accountPages.routes());
   const gatewayCheck = createGatewayCheck({
     provider,
     issuer: config.issuer,

@@ -81,6 +81,19 @@ export class Users {
     return count > 0;
   }
 
+  async setName(id: string, name: string): Promise<boolean> {
+    const trimmed = name.trim();
+    if (trimmed.length > 200) throw new UserInputError('name must be at most 200 characters');
+    const { count } = await this.db.user.updateMany({ where: { id }, data: { name: trimmed || null } });
+    return count > 0;
+  }
+
+  /** Sets email_verified; false when there is no such user. */
+  async markEmailVerified(id: string): Promise<boolean> {
+    const { count } = await this.db.user.updateMany({ where: { id }, data: { emailVerified: true } });
+    return count > 0;
+  }
+
   /** Returns the user when the password matches, spending equal time whether or not the email exists. */
   async authenticate(email: string, password: string): Promise<User | null> {
     const outcome = await this.check(email, password);

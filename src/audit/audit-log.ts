@@ -12,6 +12,8 @@ export const AUDIT_EVENT_TYPES = [
   'rate_limit.exceeded',
   'apikey.created', 'apikey.rotated', 'apikey.revoked',
   'api_check.denied',
+  'password.changed', 'password.reset_requested', 'password.reset',
+  'email.verification_sent', 'email.verified', 'user.signed_up', 'user.profile_updated', 'sessions.ended',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -40,6 +42,7 @@ export interface AuditFilter {
   since?: Date;
   type?: string;
   clientId?: string;
+  accountId?: string;
   limit?: number;
 }
 
@@ -76,6 +79,7 @@ export class AuditLog {
         ...(filter.since ? { createdAt: { gte: filter.since } } : {}),
         ...(filter.type ? { type: filter.type } : {}),
         ...(filter.clientId ? { clientId: filter.clientId } : {}),
+        ...(filter.accountId ? { accountId: filter.accountId } : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
       take: filter.limit ?? 1000,

@@ -49,7 +49,7 @@ async function revokeUserGrants(db: Database, accountId: string) {
 
 export const userCommands: CommandGroup = {
   name: 'user',
-  description: 'Create, list and delete users; set their passwords; clear sign-in lockouts',
+  description: 'Create, list and delete users; set their passwords; verify their emails; clear sign-in lockouts',
   commands: {
     create: {
       synopsis: '--email EMAIL (--password PASSWORD | --password-stdin) [--name NAME]',
@@ -127,6 +127,25 @@ export const userCommands: CommandGroup = {
           const secret = await password(ctx);
           if (!(await users.setPassword(user.id, secret))) throw failure(`no user with id or email "${idOrEmail}"`);
           ctx.out.result({ id: user.id, email: user.email, password_changed: true }, `Changed the password of ${user.email}`);
+        };
+      },
+    },
+
+    'verify-email': {
+      synopsis: 'ID|EMAIL',
+      description: "Mark a user's email address as verified (email_verified in ID tokens and userinfo)",
+      options: {},
+      positionals: ['ID|EMAIL'],
+      prepare(_values, [idOrEmail]) {
+        return async (ctx) => {
+          const users = usersOf(ctx);
+          const user = await findUser(users, idOrEmail);
+          if (!(await users.markEmailVerified(user.id))) throw failure(`no user with id or email "${idOrEmail}"`);
+          await new AuditLog(ctx.db).record({ type: 'email.verified', accountId: user.id, userAgent: 'gatehouse-cli', detail: { was_verified: user.emailVerified } });
+          ctx.out.result(
+            { id: user.id, email: user.email, email_verified: true, was_verified: user.emailVerified },
+            user.emailVerified ? `${user.email} was already verified` : `Marked the email of ${user.email} as verified`,
+          );
         };
       },
     },

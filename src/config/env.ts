@@ -64,6 +64,18 @@ export interface Config {
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Bearer token Prometheus presents at /metrics; when absent the endpoint is off. */
   metricsToken: string | undefined;
+  mail: MailSettings;
+  /** SIGNUP: whether anyone may create an account at /signup. */
+  signup: 'closed' | 'open';
+  /** STEP_UP_MAX_AGE: how recent a sign-in must be for the account page's sensitive actions. */
+  stepUpMaxAgeSeconds: number;
+}
+
+export interface MailSettings {
+  /** SMTP_URL; undefined: every message is written to the server log instead. */
+  smtpUrl: string | undefined;
+  /** MAIL_FROM: the From address of every message. */
+  from: string;
 }
 
 export interface LoginThrottleSettings {
@@ -204,6 +216,36 @@ function parseMetricsToken(raw: string | undefined): string | undefined {
   return token;
 }
 
+function parseSmtpUrl(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL, got "${redacted(value)}"`);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL, got "${redacted(value)}"`);
+  if (!url.hostname) throw new ConfigError(`SMTP_URL names no host, got "${redacted(value)}"`);
+  return value;
+}
+
+/** A bare address or "Name <address>", the forms nodemailer accepts for From. */
+function parseMailFrom(raw: string | undefined, issuer: string): string {
+  const value = raw?.trim();
+  if (!value) return `Gatehouse <no-reply@${new URL(issuer).hostname}>`;
+  if (!/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(value)) {
+    throw new ConfigError(`MAIL_FROM must be an email address or "Name <address>", got "${value}"`);
+  }
+  return value;
+}
+
+function parseSignup(raw: string | undefined): Config['signup'] {
+  const value = raw?.trim().toLowerCase() || 'closed';
+  if (value !== 'closed' && value !== 'open') throw new ConfigError(`SIGNUP must be closed or open, got "${raw}"`);
+  return value;
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -271,5 +313,8 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
+    mail: { smtpUrl: parseSmtpUrl(env.SMTP_URL), from: parseMailFrom(env.MAIL_FROM, issuer) },
+    signup: parseSignup(env.SIGNUP),
+    stepUpMaxAgeSeconds: integer(env, 'STEP_UP_MAX_AGE', 600, 5, 86400),
   };
 }

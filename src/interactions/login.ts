@@ -28,6 +28,8 @@ export interface LoginDeps {
   audit: AuditLog;
   /** Told the outcome of every submitted sign-in form, for metrics. */
   onSignIn?: (result: SignInResult) => void;
+  /** SIGNUP=open: the login page links to /signup. */
+  signupOpen?: boolean;
 }
 
 interface LoginForm {
@@ -45,6 +47,7 @@ async function renderLogin(deps: LoginDeps, ctx: Context, interaction: Interacti
     userCode,
     email: form.email,
     errorMessage: form.errorMessage,
+    signupOpen: deps.signupOpen === true,
   }, status);
 }
 

@@ -32,6 +32,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly accountChanges = new Counter({
+    name: 'gatehouse_account_changes_total',
+    help: 'Changes people make to their own accounts (password, reset, email verification, sign-up, revoked apps, ended sessions), by change',
+    labelNames: ['change'] as const,
+    registers: [this.registry],
+  });
+
   readonly refreshTokenReuse = new Counter({
     name: 'gatehouse_refresh_token_reuse_total',
     help: 'Already-rotated refresh tokens presented again (the grant is revoked each time)',

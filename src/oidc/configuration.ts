@@ -11,6 +11,7 @@ import { generateClientSecret } from './client-secrets.js';
 import { newClientId } from '../clients/clients.js';
 import type { ResourceCatalog } from '../resources/resources.js';
 import { resourceIndicators } from '../resources/resource-indicators.js';
+import { accountClientMetadata, loadExistingGrant } from '../account/account-client.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -56,6 +57,9 @@ export function buildConfiguration({
   return {
     adapter,
     findAccount,
+    // The account page's own client (src/account/account-client.ts); every other client is stored.
+    clients: [accountClientMetadata(config.issuer)],
+    loadExistingGrant: loadExistingGrant as Configuration['loadExistingGrant'],
     jwks: jwks as Configuration['jwks'],
     cookies: {
       keys: cookieKeys,
