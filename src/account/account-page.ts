@@ -29,6 +29,11 @@ export function formatDate(date: Date): string {
   return `${dateFormat.format(date)} UTC`;
 }
 
+function describeAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} seconds`;
+  return `${Math.round(seconds / 60)} minutes`;
+}
+
 export async function showAccount(deps: AccountDeps, ctx: Context, extra?: AccountSection): Promise<void> {
   const account = await requireSignIn(deps, ctx, '/account');
   if (!account) return;
@@ -50,7 +55,7 @@ export async function showAccount(deps: AccountDeps, ctx: Context, extra?: Accou
     otherSessions: sessions.filter((s) => !s.current).length,
     activity,
     notice: NOTICES[done],
-    stepUpMinutes: Math.round(deps.stepUpMaxAgeSeconds / 60),
+    stepUpAge: describeAge(deps.stepUpMaxAgeSeconds),
     formatDate,
     ...(extra ? await extra(account) : {}),
   });
