@@ -25,6 +25,13 @@ const WORDS: Record<string, string> = {
   'user.signed_up': 'Created the account',
   'user.profile_updated': 'Updated the profile',
   'sessions.ended': 'Signed out other sessions',
+  'mfa.totp_enrolled': 'Turned on the authenticator app',
+  'mfa.totp_removed': 'Removed the authenticator app',
+  'mfa.recovery_codes_generated': 'Made new recovery codes',
+  'mfa.recovery_code_used': 'Signed in with a recovery code',
+  'mfa.passkey_added': 'Added a passkey',
+  'mfa.passkey_removed': 'Removed a passkey',
+  'mfa.reset': 'Second factors removed by an administrator',
 };
 
 export function describeEvent(type: string): string {
