@@ -9,11 +9,12 @@ import { Browser, labels } from '../support/browser.js';
 import { browserFor, createClient, createUser, PASSWORD, relyingParty, signInAndDecide, startAuthorization } from '../support/relying-party.js';
 
 const REDIRECT = 'http://127.0.0.1:9521/cb';
+const METRICS_TOKEN = 'metrics-token-for-the-account-pages-test';
 
 describe('account pages', () => {
   let gh: Gatehouse;
   before(async () => {
-    gh = await startGatehouse();
+    gh = await startGatehouse({ METRICS_TOKEN });
     await createUser(gh, 'logged@example.com');
   });
   after(async () => gh?.stop());
@@ -48,6 +49,21 @@ describe('account pages', () => {
     assert.equal(done.status, 200);
     assert.match(done.html, /Password changed/);
     await signedInBrowser('logged@example.com', 'the next good password');
+    const metrics = await (await fetch(`${gh.issuer}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    assert.match(metrics, /gatehouse_account_changes_total\{change="password_reset_requested"\} 1/);
+    assert.match(metrics, /gatehouse_account_changes_total\{change="password_reset"\} 1/);
+  });
+
+  test('"Sign out" on the account page ends the session', async () => {
+    const browser = await signedInBrowser('logged@example.com', 'the next good password');
+    const account = await browser.request(`${gh.issuer}/account`);
+    const signOut = /href="([^"]*session\/end[^"]*)"/.exec(account.html)?.[1];
+    assert.ok(signOut);
+    const confirm = await browser.request(new URL(signOut.replace(/&amp;/g, '&'), gh.issuer).href);
+    const done = await browser.submit(confirm, 'Sign out');
+    assert.match(done.html, /signed out/i);
+    const again = await browser.request(`${gh.issuer}/account`);
+    assert.ok(labels(again.html).includes('Password'), 'signed out: the account page asks to sign in');
   });
 
   test('forms without this browser\'s CSRF token are refused with 403', async () => {
