@@ -78,6 +78,7 @@ describe('accounts in a real browser', { skip }, () => {
 
     const { context, page, problems } = await newPage();
     await page.goto(`${gh.issuer}/account`);
+    await shoot(page, shots, 'login-with-forgot-and-signup-links');
     await page.getByRole('link', { name: /forgot password/i }).click();
     await shoot(page, shots, 'forgot-password');
     await page.getByRole('button', { name: /send|reset|continue/i }).click();
