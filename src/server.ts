@@ -164,6 +164,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     csrfKey: cookieKeys[0],
     signup: config.signup,
     stepUpMaxAgeSeconds: config.stepUpMaxAgeSeconds,
+    inBackground: (task) => {
+      task().catch((error: unknown) => log.error({ err: error }, 'account request failed'));
+    },
     onChange: (change) => metrics.accountChanges.inc({ change }),
     onThrottled: (limiter) => metrics.rateLimitHits.inc({ limiter }),
   });

@@ -118,7 +118,7 @@ export async function submitResendVerification(deps: AccountDeps, ctx: Context):
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       throw new PageError(429, 'too_many_requests', 'Too many verification links were sent. Wait a while and try again.');
     }
-    await sendVerification(deps, ctx, user);
+    await sendVerification(deps, requestOrigin(ctx), user);
   }
   backWith(ctx, 'verification');
 }

@@ -29,6 +29,11 @@ export interface AccountDeps {
   csrfKey: string;
   signup: 'closed' | 'open';
   stepUpMaxAgeSeconds: number;
+  /**
+   * Runs work whose duration must not show in the response time (whether an email is known),
+   * reporting its failure to the log.
+   */
+  inBackground: (task: () => Promise<void>) => void;
   onChange?: (change: AccountChange) => void;
   onThrottled?: (limiter: string) => void;
 }

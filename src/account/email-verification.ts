@@ -12,10 +12,10 @@ import type { AccountDeps } from './deps.js';
 
 const LINK_UNUSABLE = 'This verification link has expired or was already used. Sign in to your account to get a new one.';
 
-export async function sendVerification(deps: AccountDeps, ctx: Context, user: Pick<User, 'id' | 'email'>): Promise<void> {
+export async function sendVerification(deps: AccountDeps, origin: { ip: string; userAgent: string }, user: Pick<User, 'id' | 'email'>): Promise<void> {
   const token = await deps.tokens.issue(user.id, 'email_verification', EMAIL_VERIFICATION_TTL_SECONDS);
   deps.mailer.sendLater(verificationMessage(user.email, `${deps.issuer}/verify-email?token=${token}`, EMAIL_VERIFICATION_TTL_SECONDS / 3600));
-  await deps.audit.record({ type: 'email.verification_sent', accountId: user.id, ...requestOrigin(ctx) });
+  await deps.audit.record({ type: 'email.verification_sent', accountId: user.id, ...origin });
 }
 
 function unusable(ctx: Context): Promise<void> {

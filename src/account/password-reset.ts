@@ -1,6 +1,6 @@
 // "Forgot password?": a form asks for the email, a link is mailed if it belongs to an account, and
-// the link's page sets a new password. The form answers the same words, status and (since the mail
-// goes out in the background) time whether or not the email is known. A reset ends every session
+// the link's page sets a new password. The form answers the same words, status and (since all
+// the work for a known email is done in the background) time whether or not the email is known. A reset ends every session
 // of the account, leaves its second factors alone and tells the owner by mail.
 import type { Context } from 'koa';
 import { requestOrigin } from '../audit/request-context.js';
@@ -41,14 +41,15 @@ export async function submitForgotPassword(deps: AccountDeps, ctx: Context): Pro
     ctx.set('Retry-After', String(verdict.retryAfterSeconds));
     return showForgotForm(deps, ctx, email, tooManyRequests(verdict.retryAfterSeconds), 429);
   }
-  const user = await deps.users.findByEmail(email);
-  if (user) {
+  deps.inBackground(async () => {
+    const user = await deps.users.findByEmail(email);
+    if (!user) return;
     const token = await deps.tokens.issue(user.id, 'password_reset', PASSWORD_RESET_TTL_SECONDS);
     const link = `${deps.issuer}/reset-password?token=${token}`;
-    deps.mailer.sendLater(passwordResetMessage(user.email, link, PASSWORD_RESET_TTL_SECONDS / 60));
+    await deps.mailer.send(passwordResetMessage(user.email, link, PASSWORD_RESET_TTL_SECONDS / 60));
     await deps.audit.record({ type: 'password.reset_requested', accountId: user.id, ...origin });
     deps.onChange?.('password_reset_requested');
-  }
+  });
   await renderPage(ctx, 'notice', { title: 'Check your email', message: SENT, linkHref: '/account', linkText: 'Back to sign in' });
 }
 

@@ -2,7 +2,8 @@
 // the reset form it answers the same whether or not the email is taken; the owner of a taken
 // address gets a mail saying so instead. With SIGNUP=closed the page does not exist.
 import type { Context } from 'koa';
-import { UserInputError } from '../accounts/users.js';
+import { isValidEmail, normaliseEmail } from '../accounts/users.js';
+import { passwordProblem } from '../accounts/passwords.js';
 import { requestOrigin } from '../audit/request-context.js';
 import { renderPage } from '../http/render.js';
 import { PageError } from '../interactions/errors.js';
@@ -39,6 +40,9 @@ export async function submitSignup(deps: AccountDeps, ctx: Context): Promise<voi
   const password = form.get('password') ?? '';
   if (!email || !password) return showForm(deps, ctx, { name, email, errorMessage: 'Enter your email and a password.' }, 400);
 
+  const problem = isValidEmail(normaliseEmail(email)) ? passwordProblem(password) : `"${email}" is not a valid email address`;
+  if (problem) return showForm(deps, ctx, { name, email, errorMessage: `${problem[0]?.toUpperCase() ?? ''}${problem.slice(1)}.` }, 400);
+
   const origin = requestOrigin(ctx);
   const verdict = await deps.signupThrottle.take(email, origin.ip);
   if (!verdict.allowed) {
@@ -46,20 +50,17 @@ export async function submitSignup(deps: AccountDeps, ctx: Context): Promise<voi
     ctx.set('Retry-After', String(verdict.retryAfterSeconds));
     return showForm(deps, ctx, { name, email, errorMessage: tooManyRequests(verdict.retryAfterSeconds) }, 429);
   }
-  const existing = await deps.users.findByEmail(email);
-  if (existing) {
-    deps.mailer.sendLater(alreadyRegisteredMessage(existing.email, `${deps.issuer}/forgot-password`));
-  } else {
-    let user;
-    try {
-      user = await deps.users.create({ email, password, name });
-    } catch (error) {
-      if (!(error instanceof UserInputError)) throw error;
-      return showForm(deps, ctx, { name, email, errorMessage: `${error.message[0]?.toUpperCase() ?? ''}${error.message.slice(1)}.` }, 400);
+  // Whether the address is taken must show neither on the page nor in the time it takes.
+  deps.inBackground(async () => {
+    const existing = await deps.users.findByEmail(email);
+    if (existing) {
+      await deps.mailer.send(alreadyRegisteredMessage(existing.email, `${deps.issuer}/forgot-password`));
+      return;
     }
+    const user = await deps.users.create({ email, password, name });
     await deps.audit.record({ type: 'user.signed_up', accountId: user.id, ...origin });
     deps.onChange?.('signed_up');
-    await sendVerification(deps, ctx, user);
-  }
+    await sendVerification(deps, origin, user);
+  });
   await renderPage(ctx, 'notice', { title: 'Check your email', message: CHECK_MAIL, linkHref: '/account', linkText: 'Sign in' });
 }

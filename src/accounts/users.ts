@@ -27,6 +27,11 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** Whether an address (already normalised) is one Users.create accepts. */
+export function isValidEmail(email: string): boolean {
+  return EMAIL.test(email) && email.length <= 254;
+}
+
 const publicFields = { id: true, email: true, emailVerified: true, name: true, createdAt: true, updatedAt: true } as const;
 
 export class Users {
@@ -34,7 +39,7 @@ export class Users {
 
   async create(input: { email: string; password: string; name?: string; emailVerified?: boolean }): Promise<User> {
     const email = normaliseEmail(input.email);
-    if (!EMAIL.test(email) || email.length > 254) throw new UserInputError(`"${input.email}" is not a valid email address`);
+    if (!isValidEmail(email)) throw new UserInputError(`"${input.email}" is not a valid email address`);
     const problem = passwordProblem(input.password);
     if (problem) throw new UserInputError(problem);
     if (await this.db.user.findUnique({ where: { email }, select: { id: true } })) {
