@@ -35,6 +35,8 @@ import { Metrics } from './metrics/metrics.js';
 import { timeQueries } from './metrics/database-timing.js';
 import { observeProviderEvents } from './events/provider-events.js';
 import { createGatewayCheck } from './gateway/gateway-check.js';
+import { Factors } from './mfa/factors.js';
+import { Passkeys } from './mfa/passkeys.js';
 
 export interface RunningServer {
   server: Server;
@@ -105,6 +107,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const resources = new StoredResourceCatalog(store);
   const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await new Resources(db).longestTtl()), new Date(), config.keyEncryptionSecret);
   const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
+  const onFactorChange = (factor: string, change: string) => metrics.mfaFactorChanges.inc({ factor, change });
+  const issuerUrl = new URL(config.issuer);
+  const factors = new Factors({ db, audit, issuerName: `Gatehouse (${issuerUrl.host})`, keyEncryptionSecret: config.keyEncryptionSecret, onChange: onFactorChange });
+  const passkeys = new Passkeys({ db, audit, origin: issuerUrl.origin, rpId: issuerUrl.hostname, rpName: 'Gatehouse', onChange: onFactorChange });
   const refreshRetry = await loadRefreshRetryWindow(db, config.refreshTokenRetryGrace, config.keyEncryptionSecret);
   const dpopNonceSecret = await loadDpopNonceSecret(db);
   const provider = createProvider(db, {
@@ -118,6 +124,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     resources,
     signingAlgs: signingAlgorithms(jwks),
     dpopNonceSecret,
+    hasSecondFactor: (accountId) => factors.hasSecondFactor(accountId),
     audit,
     store,
     onSlowDown: () => metrics.rateLimitHits.inc({ limiter: 'device_poll' }),
@@ -137,6 +144,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throttle,
     audit,
     onSignIn: (result) => metrics.signIns.inc({ result }),
+    mfa: { factors, passkeys, serverRequiresMfa: config.mfaRequired },
   });
   const gatewayCheck = createGatewayCheck({
     provider,

@@ -2,7 +2,7 @@
 // RFC 8176 and Gatehouse's two `acr` values. One place, so the sign-in steps, the login policy
 // check and discovery cannot disagree about what counts as multi-factor.
 
-/** A sign-in with one factor: a password, or a passkey that did not verify the user. */
+/** A sign-in with one factor: the password. */
 export const ACR_SINGLE_FACTOR = 'urn:gatehouse:sfa';
 /** A sign-in with two factors, or with a passkey whose authenticator verified the user (UV). */
 export const ACR_MFA = 'urn:gatehouse:mfa';
@@ -28,9 +28,13 @@ export function passwordAndFactor(factor: 'otp' | 'hwk' | 'swk'): SignInMethods 
 
 export const PASSWORD_ONLY: SignInMethods = { amr: ['pwd'], acr: ACR_SINGLE_FACTOR };
 
-/** A passkey alone counts as multi-factor only when the authenticator verified the user. */
-export function passkeyOnly(kind: 'hwk' | 'swk', userVerified: boolean): SignInMethods {
-  return userVerified ? { amr: [kind, 'user', 'mfa'], acr: ACR_MFA } : { amr: [kind], acr: ACR_SINGLE_FACTOR };
+/**
+ * A passkey alone, which the authenticator unlocked with a PIN or biometrics (user verification):
+ * something the user has and something they are or know. Without UV it is one factor, and
+ * passwordless sign-in refuses it.
+ */
+export function verifiedPasskey(kind: 'hwk' | 'swk'): SignInMethods {
+  return { amr: [kind, 'user', 'mfa'], acr: ACR_MFA };
 }
 
 export function isMultiFactor(amr: readonly string[] | undefined): boolean {

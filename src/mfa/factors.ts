@@ -105,8 +105,13 @@ export class Factors {
     });
     if (count !== 1) return { confirmed: false, reason: 'not_started' };
     await this.changed(accountId, 'mfa.totp_enrolled', 'totp', 'added', context);
+    return { confirmed: true, recoveryCodes: await this.issueFirstRecoveryCodes(accountId, context) };
+  }
+
+  /** Recovery codes for an account's first factor; undefined when it already has a set. */
+  async issueFirstRecoveryCodes(accountId: string, context: RequestContext = {}): Promise<string[] | undefined> {
     const hasCodes = (await this.db.mfaRecoveryCode.count({ where: { accountId } })) > 0;
-    return { confirmed: true, recoveryCodes: hasCodes ? undefined : await this.regenerateRecoveryCodes(accountId, context) };
+    return hasCodes ? undefined : this.regenerateRecoveryCodes(accountId, context);
   }
 
   /** Checks a code from the authenticator app; each code (time step) is accepted once. */

@@ -82,6 +82,13 @@ export class Passkeys {
     });
   }
 
+  /** Whose passkey this credential id is, to throttle a passwordless attempt per account. */
+  async ownerOf(credentialId: string): Promise<{ accountId: string; email: string } | undefined> {
+    const row = await this.db.mfaPasskey.findUnique({ where: { id: credentialId }, select: { accountId: true } });
+    const user = row ? await this.db.user.findUnique({ where: { id: row.accountId }, select: { email: true } }) : null;
+    return row && user ? { accountId: row.accountId, email: user.email } : undefined;
+  }
+
   async count(accountId: string): Promise<number> {
     return this.db.mfaPasskey.count({ where: { accountId } });
   }

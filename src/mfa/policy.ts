@@ -13,7 +13,7 @@ export interface MfaRequest {
   /** MFA_REQUIRED. */
   serverRequiresMfa: boolean;
   /** The client as oidc-provider loaded it; extra metadata is kept under its own name. */
-  client: { [REQUIRE_MFA_METADATA]?: unknown } | undefined;
+  client: object | undefined;
   /** The authorization request's parameters. */
   params: Record<string, unknown>;
 }
@@ -38,7 +38,7 @@ export function requestAsksForMfa(params: Record<string, unknown>): boolean {
 /** Why this request needs a second factor whatever the user has; undefined when nothing asks for one. */
 export function policyRequiringMfa(request: MfaRequest): MfaReason | undefined {
   if (request.serverRequiresMfa) return 'server_policy';
-  if (request.client?.[REQUIRE_MFA_METADATA] === true) return 'client_policy';
+  if (request.client && Reflect.get(request.client, REQUIRE_MFA_METADATA) === true) return 'client_policy';
   if (requestAsksForMfa(request.params)) return 'acr_values';
   return undefined;
 }
