@@ -48,7 +48,7 @@ export async function renderLogin(deps: LoginDeps, ctx: Context, interaction: In
     userCode,
     email: form.email,
     errorMessage: form.errorMessage,
-    passkey: { mode: 'get', action: `/interaction/${interaction.uid}/passkey`, optionsUrl: `/interaction/${interaction.uid}/passkey/options`, hidden: { csrf: csrfToken(deps.csrfKey, interaction.uid) }, label: 'Sign in with a passkey' },
+    passkey: { mode: 'get', action: `/interaction/${interaction.uid}/passkey`, optionsUrl: `/interaction/${interaction.uid}/passkey/options`, hidden: { csrf: csrfToken(deps.csrfKey, interaction.uid) }, label: 'Use a passkey' },
   }, status);
 }
 

@@ -70,8 +70,9 @@ export function buildConfiguration({
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    // acr and amr (RFC 8176) say how the user signed in; the ID token carries them whatever the scope.
-    claims: { ...CLAIMS_BY_SCOPE, acr: null, amr: null } as unknown as Configuration['claims'],
+    // acr and amr (RFC 8176) say how the user signed in: every ID token carries them, not only
+    // those whose request asked for them by acr_values or the claims parameter.
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr'] } as unknown as Configuration['claims'],
     acrValues: [...ACR_VALUES],
     scopes: [...SCOPES],
     extraClientMetadata,
