@@ -42,6 +42,8 @@ import { AccountSessions } from './account/account-sessions.js';
 import { ConnectedApps } from './account/connected-apps.js';
 import { trackSessions } from './account/session-tracking.js';
 import { MailRequestThrottle } from './throttling/mail-request-throttle.js';
+import { Factors } from './mfa/factors.js';
+import { Passkeys } from './mfa/passkeys.js';
 
 export interface RunningServer {
   server: Server;
@@ -112,6 +114,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const resources = new StoredResourceCatalog(store);
   const jwks = config.jwks ?? await loadSigningKeys(db, retiredKeyLifetime(config.ttl, await new Resources(db).longestTtl()), new Date(), config.keyEncryptionSecret);
   const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
+  const onFactorChange = (factor: string, change: string) => metrics.mfaFactorChanges.inc({ factor, change });
+  const issuerUrl = new URL(config.issuer);
+  const factors = new Factors({ db, audit, issuerName: `Gatehouse (${issuerUrl.host})`, keyEncryptionSecret: config.keyEncryptionSecret, onChange: onFactorChange });
+  const passkeys = new Passkeys({ db, audit, origin: issuerUrl.origin, rpId: issuerUrl.hostname, rpName: 'Gatehouse', onChange: onFactorChange });
   const refreshRetry = await loadRefreshRetryWindow(db, config.refreshTokenRetryGrace, config.keyEncryptionSecret);
   const dpopNonceSecret = await loadDpopNonceSecret(db);
   const provider = createProvider(db, {
@@ -125,6 +131,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     resources,
     signingAlgs: signingAlgorithms(jwks),
     dpopNonceSecret,
+    hasSecondFactor: (accountId) => factors.hasSecondFactor(accountId),
     audit,
     store,
     onSlowDown: () => metrics.rateLimitHits.inc({ limiter: 'device_poll' }),
@@ -148,6 +155,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     audit,
     onSignIn: (result) => metrics.signIns.inc({ result }),
     signupOpen: config.signup === 'open',
+    mfa: { factors, passkeys, serverRequiresMfa: config.mfaRequired },
   });
   const accountPages = createAccountRouter({
     provider,

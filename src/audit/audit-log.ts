@@ -9,6 +9,8 @@ export const AUDIT_EVENT_TYPES = [
   'grant.revoked', 'refresh_token.reuse',
   'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated',
   'keys.rotated', 'user.unlocked',
+  'mfa.totp_enrolled', 'mfa.totp_removed', 'mfa.recovery_codes_generated', 'mfa.recovery_code_used',
+  'mfa.passkey_added', 'mfa.passkey_removed', 'mfa.reset',
   'rate_limit.exceeded',
   'apikey.created', 'apikey.rotated', 'apikey.revoked',
   'api_check.denied',

@@ -46,6 +46,7 @@ function details(client: ClientView): string[] {
     ...(client.jwks ? [`jwks:                      ${client.jwks.keys.length} key(s)`] : []),
     ...(client.dpop_bound_access_tokens ? ['requires DPoP:             yes'] : []),
     ...(client.require_pushed_authorization_requests ? ['requires PAR:              yes'] : []),
+    ...(client.require_mfa ? ['requires MFA:              yes'] : []),
     ...(client.backchannel_logout_uri ? [`back-channel logout URI:   ${client.backchannel_logout_uri}`] : []),
     `created:                   ${formatDate(client.created_at)}`,
   ];
@@ -106,7 +107,7 @@ export const clientCommands: CommandGroup = {
       synopsis:
         '--name NAME [--public] --grant GRANT [--grant GRANT ...] [--redirect-uri URI ...] '
         + '[--post-logout-redirect-uri URI ...] [--scope "SCOPE ..."] [--jwks-uri URL | --jwks FILE] '
-        + '[--require-dpop] [--require-par] [--backchannel-logout-uri URL]',
+        + '[--require-dpop] [--require-par] [--require-mfa] [--backchannel-logout-uri URL]',
       description:
         'Register a client. Grants: authorization_code, refresh_token, client_credentials, device_code. '
         + 'Confidential unless --public; the secret is shown once. With --jwks-uri or --jwks the client '
@@ -122,6 +123,7 @@ export const clientCommands: CommandGroup = {
         jwks: { type: 'string' },
         'require-dpop': { type: 'boolean' },
         'require-par': { type: 'boolean' },
+        'require-mfa': { type: 'boolean' },
         'backchannel-logout-uri': { type: 'string' },
       },
       positionals: [],
@@ -143,6 +145,7 @@ export const clientCommands: CommandGroup = {
           ...(jwksUri === undefined ? {} : { jwksUri }),
           requireDpop: flag(values, 'require-dpop'),
           requirePar: flag(values, 'require-par'),
+          requireMfa: flag(values, 'require-mfa'),
           ...(backchannelLogoutUri === undefined ? {} : { backchannelLogoutUri }),
         };
         return async (ctx) => {
@@ -265,31 +268,42 @@ export const clientCommands: CommandGroup = {
     },
 
     update: {
-      synopsis: 'CLIENT_ID [--rate-limit N/s|none] [--quota N/day|none]',
+      synopsis: 'CLIENT_ID [--rate-limit N/s|none] [--quota N/day|none] [--require-mfa | --no-require-mfa]',
       description:
         'Set a client\'s request rate limit and daily quota at the token, device and introspection '
-        + 'endpoints ("none": back to the server default rate, no quota)',
-      options: { 'rate-limit': { type: 'string' }, quota: { type: 'string' } },
+        + 'endpoints ("none": back to the server default rate, no quota), and whether its sign-ins need a second factor',
+      options: {
+        'rate-limit': { type: 'string' }, quota: { type: 'string' }, 'require-mfa': { type: 'boolean' }, 'no-require-mfa': { type: 'boolean' },
+      },
       positionals: ['CLIENT_ID'],
       prepare(values, [id]) {
         const rateRaw = optionalString(values, 'rate-limit');
         const quotaRaw = optionalString(values, 'quota');
-        if (rateRaw === undefined && quotaRaw === undefined) throw usageError('give --rate-limit, --quota or both');
+        if (flag(values, 'require-mfa') && flag(values, 'no-require-mfa')) throw usageError('give --require-mfa or --no-require-mfa, not both');
+        const requireMfa = flag(values, 'require-mfa') ? true : flag(values, 'no-require-mfa') ? false : undefined;
+        if (rateRaw === undefined && quotaRaw === undefined && requireMfa === undefined) {
+          throw usageError('give --rate-limit, --quota, --require-mfa or --no-require-mfa');
+        }
         const rateLimit = rateRaw === undefined ? undefined : parseRate('--rate-limit', rateRaw, 's');
         const dailyQuota = quotaRaw === undefined ? undefined : parseRate('--quota', quotaRaw, 'day');
         return async (ctx) => {
-          const limits = await (await clientsOf(ctx)).updateLimits(id, { rateLimit, dailyQuota });
-          if (!limits) throw failure(`no client with id "${id}"`);
+          const clients = await clientsOf(ctx);
+          const client = await findClient(clients, id);
+          const updated = requireMfa === undefined ? client : await clients.setRequireMfa(id, requireMfa);
+          const limits = await clients.updateLimits(id, { rateLimit, dailyQuota });
+          if (!limits || !updated) throw failure(`no client with id "${id}"`);
           await auditCli(ctx, 'client.updated', id, {
             rate_limit: limits.rateLimit ?? 'default',
             daily_quota: limits.dailyQuota ?? 'none',
+            require_mfa: updated.require_mfa === true,
           });
           const { rateLimits } = ctx.config;
           const shown = describeLimits(limits, rateLimits.clientPerSecond, rateLimits.disabled);
-          ctx.out.result({ client_id: id, ...shown }, [
+          ctx.out.result({ client_id: id, ...shown, require_mfa: updated.require_mfa === true }, [
             `Updated client ${id}:`,
             `rate limit:   ${shown.rate_limit_per_second}/s${shown.rate_limit_is_default ? ' (server default)' : ''}`,
             `daily quota:  ${shown.daily_quota === null ? 'none' : `${shown.daily_quota}/day`}`,
+            `requires MFA: ${updated.require_mfa === true ? 'yes' : 'no'}`,
             ...(rateLimits.disabled ? ['Note: RATE_LIMIT_DISABLED is set, so limits are not enforced.'] : []),
           ]);
         };

@@ -60,6 +60,8 @@ export interface Config {
   keyEncryptionSecret: string | undefined;
   /** Keys the hashes of client secrets (HMAC-SHA-256) when set. */
   clientSecretPepper: string | undefined;
+  /** MFA_REQUIRED: every sign-in needs a second factor; users without one set it up at their next sign-in. */
+  mfaRequired: boolean;
   auditRetentionDays: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Bearer token Prometheus presents at /metrics; when absent the endpoint is off. */
@@ -310,6 +312,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     keyEncryptionSecret: parseServerSecret(env, 'KEY_ENCRYPTION_SECRET'),
     clientSecretPepper: parseServerSecret(env, 'CLIENT_SECRET_PEPPER'),
+    mfaRequired: bool(env, 'MFA_REQUIRED', false),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),

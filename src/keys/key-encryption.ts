@@ -20,23 +20,36 @@ export function isEncrypted(stored: string): boolean {
 }
 
 export function encryptPrivateJwk(json: string, kid: string, secret: string): string {
+  return encryptWithKeySecret(json, kid, secret);
+}
+
+/**
+ * Encrypts any server-held secret (signing keys, TOTP secrets) under KEY_ENCRYPTION_SECRET;
+ * `boundTo` names the row it belongs to, so it cannot be moved to another row unnoticed.
+ */
+export function encryptWithKeySecret(plaintext: string, boundTo: string, secret: string): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', derive(secret), iv);
-  cipher.setAAD(Buffer.from(kid));
-  const sealed = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+  cipher.setAAD(Buffer.from(boundTo));
+  const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
 }
 
 export function decryptPrivateJwk(stored: string, kid: string, secret: string | undefined): string {
+  return decryptWithKeySecret(stored, kid, secret, `signing key ${kid}`);
+}
+
+/** Reverses encryptWithKeySecret; a value stored before encryption was turned on comes back as is. */
+export function decryptWithKeySecret(stored: string, boundTo: string, secret: string | undefined, what: string): string {
   if (!isEncrypted(stored)) return stored;
-  if (!secret) throw new KeyDecryptionError('the signing keys in the database are encrypted: set KEY_ENCRYPTION_SECRET');
+  if (!secret) throw new KeyDecryptionError(`${what} in the database is encrypted: set KEY_ENCRYPTION_SECRET`);
   const raw = Buffer.from(stored.slice(PREFIX.length), 'base64url');
   try {
     const decipher = createDecipheriv('aes-256-gcm', derive(secret), raw.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(kid));
+    decipher.setAAD(Buffer.from(boundTo));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
-    throw new KeyDecryptionError(`KEY_ENCRYPTION_SECRET does not decrypt signing key ${kid}`);
+    throw new KeyDecryptionError(`KEY_ENCRYPTION_SECRET does not decrypt ${what}`);
   }
 }
