@@ -177,7 +177,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     },
     onChange: (change) => metrics.accountChanges.inc({ change }),
     onThrottled: (limiter) => metrics.rateLimitHits.inc({ limiter }),
-  });
+  }, { factors, passkeys });
   pages.use(accountPages.routes());
   const gatewayCheck = createGatewayCheck({
     provider,

@@ -19,9 +19,14 @@ const NOTICES: Record<string, string> = {
   sessions: 'Every other session was signed out.',
   verification: 'We sent you a link to confirm your email address.',
   password: 'Your password was changed. Your other sessions were signed out.',
+  security: 'Keep your recovery codes somewhere safe: they are not shown again.',
+  totp_on: 'Your authenticator app is on.',
+  totp_removed: 'The authenticator app was removed.',
+  passkey_added: 'The passkey was added.',
+  passkey_removed: 'The passkey was removed.',
 };
 
-/** Extra sections other modules add to the page (the Security section), given the account. */
+/** Facts another module adds to the page (the Security section), given the account. */
 export type AccountSection = (account: SignedInAccount) => Promise<Record<string, unknown>>;
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
