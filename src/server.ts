@@ -39,6 +39,15 @@ import { createListener } from './http/listener.js';
 import type { MetricsSource } from './metrics/endpoint.js';
 import type { Registry } from 'prom-client';
 import { plainSigningSecretsWarning } from './apikeys/signing-secret-warning.js';
+import { createMailer } from './mail/mailer.js';
+import { createAccountRouter } from './account/routes.js';
+import { AccountTokens } from './account/account-tokens.js';
+import { AccountSessions } from './account/account-sessions.js';
+import { ConnectedApps } from './account/connected-apps.js';
+import { trackSessions } from './account/session-tracking.js';
+import { MailRequestThrottle } from './throttling/mail-request-throttle.js';
+import { Factors } from './mfa/factors.js';
+import { Passkeys } from './mfa/passkeys.js';
 
 export interface RunningServer {
   server: Server;
@@ -151,6 +160,10 @@ export async function startServer(config: Config, log: Logger, worker?: WorkerRo
   const { cookieKeys, jwks, refreshRetry, dpopNonceSecret } = await loadKeys(db, config);
   const resources = new StoredResourceCatalog(store);
   const audit = new AuditLog(db, (error) => log.error({ err: error }, 'audit write failed'));
+  const onFactorChange = (factor: string, change: string) => metrics.mfaFactorChanges.inc({ factor, change });
+  const issuerUrl = new URL(config.issuer);
+  const factors = new Factors({ db, audit, issuerName: `Gatehouse (${issuerUrl.host})`, keyEncryptionSecret: config.keyEncryptionSecret, onChange: onFactorChange });
+  const passkeys = new Passkeys({ db, audit, origin: issuerUrl.origin, rpId: issuerUrl.hostname, rpName: 'Gatehouse', onChange: onFactorChange });
   const provider = createProvider(db, {
     config,
     log,
@@ -162,6 +175,7 @@ export async function startServer(config: Config, log: Logger, worker?: WorkerRo
     resources,
     signingAlgs: signingAlgorithms(jwks),
     dpopNonceSecret,
+    hasSecondFactor: (accountId) => factors.hasSecondFactor(accountId),
     audit,
     store,
     onSlowDown: () => metrics.rateLimitHits.inc({ limiter: 'device_poll' }),
@@ -173,6 +187,9 @@ export async function startServer(config: Config, log: Logger, worker?: WorkerRo
   // Logged by observeProviderEvents; here the request only learns to answer 503 when the database is gone.
   provider.on('server_error', (ctx, error) => markUnavailable(ctx, error));
 
+  const accountSessions = new AccountSessions(db, store);
+  provider.use(trackSessions(accountSessions, (error) => log.error({ err: error }, 'recording a session failed')));
+
   const throttle = new LoginThrottle(store, config.loginThrottle);
   const pages = createInteractionRouter({
     provider,
@@ -181,7 +198,31 @@ export async function startServer(config: Config, log: Logger, worker?: WorkerRo
     throttle,
     audit,
     onSignIn: (result) => metrics.signIns.inc({ result }),
+    signupOpen: config.signup === 'open',
+    mfa: { factors, passkeys, serverRequiresMfa: config.mfaRequired },
   });
+  const accountPages = createAccountRouter({
+    provider,
+    issuer: config.issuer,
+    users,
+    tokens: new AccountTokens(db),
+    sessions: accountSessions,
+    apps: new ConnectedApps(db, store),
+    audit,
+    mailer: createMailer(config.mail, log),
+    loginThrottle: throttle,
+    resetThrottle: new MailRequestThrottle(store, 'password-reset'),
+    signupThrottle: new MailRequestThrottle(store, 'signup'),
+    csrfKey: cookieKeys[0],
+    signup: config.signup,
+    stepUpMaxAgeSeconds: config.stepUpMaxAgeSeconds,
+    inBackground: (task) => {
+      task().catch((error: unknown) => log.error({ err: error }, 'account request failed'));
+    },
+    onChange: (change) => metrics.accountChanges.inc({ change }),
+    onThrottled: (limiter) => metrics.rateLimitHits.inc({ limiter }),
+  }, { factors, passkeys });
+  pages.use(accountPages.routes());
   const gatewayCheck = createGatewayCheck({
     provider,
     issuer: config.issuer,

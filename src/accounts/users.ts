@@ -27,6 +27,11 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** Whether an address (already normalised) is one Users.create accepts. */
+export function isValidEmail(email: string): boolean {
+  return EMAIL.test(email) && email.length <= 254;
+}
+
 const publicFields = { id: true, email: true, emailVerified: true, name: true, createdAt: true, updatedAt: true } as const;
 
 export class Users {
@@ -34,7 +39,7 @@ export class Users {
 
   async create(input: { email: string; password: string; name?: string; emailVerified?: boolean }): Promise<User> {
     const email = normaliseEmail(input.email);
-    if (!EMAIL.test(email) || email.length > 254) throw new UserInputError(`"${input.email}" is not a valid email address`);
+    if (!isValidEmail(email)) throw new UserInputError(`"${input.email}" is not a valid email address`);
     const problem = passwordProblem(input.password);
     if (problem) throw new UserInputError(problem);
     if (await this.db.user.findUnique({ where: { email }, select: { id: true } })) {
@@ -78,6 +83,19 @@ export class Users {
     const problem = passwordProblem(password);
     if (problem) throw new UserInputError(problem);
     const { count } = await this.db.user.updateMany({ where: { id }, data: { passwordHash: await this.hasher.hash(password) } });
+    return count > 0;
+  }
+
+  async setName(id: string, name: string): Promise<boolean> {
+    const trimmed = name.trim();
+    if (trimmed.length > 200) throw new UserInputError('name must be at most 200 characters');
+    const { count } = await this.db.user.updateMany({ where: { id }, data: { name: trimmed || null } });
+    return count > 0;
+  }
+
+  /** Sets email_verified; false when there is no such user. */
+  async markEmailVerified(id: string): Promise<boolean> {
+    const { count } = await this.db.user.updateMany({ where: { id }, data: { emailVerified: true } });
     return count > 0;
   }
 

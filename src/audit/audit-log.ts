@@ -9,9 +9,13 @@ export const AUDIT_EVENT_TYPES = [
   'grant.revoked', 'refresh_token.reuse',
   'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated',
   'keys.rotated', 'user.unlocked',
+  'mfa.totp_enrolled', 'mfa.totp_removed', 'mfa.recovery_codes_generated', 'mfa.recovery_code_used',
+  'mfa.passkey_added', 'mfa.passkey_removed', 'mfa.reset',
   'rate_limit.exceeded',
   'apikey.created', 'apikey.rotated', 'apikey.revoked',
   'api_check.denied',
+  'password.changed', 'password.reset_requested', 'password.reset',
+  'email.verification_sent', 'email.verified', 'user.signed_up', 'user.profile_updated', 'sessions.ended',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -40,6 +44,7 @@ export interface AuditFilter {
   since?: Date;
   type?: string;
   clientId?: string;
+  accountId?: string;
   limit?: number;
 }
 
@@ -76,6 +81,7 @@ export class AuditLog {
         ...(filter.since ? { createdAt: { gte: filter.since } } : {}),
         ...(filter.type ? { type: filter.type } : {}),
         ...(filter.clientId ? { clientId: filter.clientId } : {}),
+        ...(filter.accountId ? { accountId: filter.accountId } : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
       take: filter.limit ?? 1000,

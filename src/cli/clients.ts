@@ -47,6 +47,7 @@ function details(client: ClientView): string[] {
     ...(client.jwks ? [`jwks:                      ${client.jwks.keys.length} key(s)`] : []),
     ...(client.dpop_bound_access_tokens ? ['requires DPoP:             yes'] : []),
     ...(client.require_pushed_authorization_requests ? ['requires PAR:              yes'] : []),
+    ...(client.require_mfa ? ['requires MFA:              yes'] : []),
     ...(client.backchannel_logout_uri ? [`back-channel logout URI:   ${client.backchannel_logout_uri}`] : []),
     ...TLS_SUBJECT_FIELDS.filter((field) => client[field]).map((field) => `${TLS_SUBJECT_LABELS[field]}${client[field]}`),
     ...(client.tls_client_certificate_bound_access_tokens ? ['certificate-bound tokens:  yes'] : []),
@@ -126,7 +127,7 @@ export const clientCommands: CommandGroup = {
       synopsis:
         '--name NAME [--public] --grant GRANT [--grant GRANT ...] [--redirect-uri URI ...] '
         + '[--post-logout-redirect-uri URI ...] [--scope "SCOPE ..."] [--jwks-uri URL | --jwks FILE] '
-        + '[--require-dpop] [--require-par] [--backchannel-logout-uri URL] [--auth METHOD] '
+        + '[--require-dpop] [--require-par] [--require-mfa] [--backchannel-logout-uri URL] [--auth METHOD] '
         + '[--tls-subject-dn DN | --tls-san-dns NAME | --tls-san-uri URI | --tls-san-ip IP | --tls-san-email EMAIL] [--cert-bound-tokens]',
       description:
         'Register a client. Grants: authorization_code, refresh_token, client_credentials, device_code. '
@@ -146,6 +147,7 @@ export const clientCommands: CommandGroup = {
         jwks: { type: 'string' },
         'require-dpop': { type: 'boolean' },
         'require-par': { type: 'boolean' },
+        'require-mfa': { type: 'boolean' },
         'backchannel-logout-uri': { type: 'string' },
         auth: { type: 'string' },
         'tls-subject-dn': { type: 'string' },
@@ -180,6 +182,7 @@ export const clientCommands: CommandGroup = {
           ...(jwksUri === undefined ? {} : { jwksUri }),
           requireDpop: flag(values, 'require-dpop'),
           requirePar: flag(values, 'require-par'),
+          requireMfa: flag(values, 'require-mfa'),
           ...(backchannelLogoutUri === undefined ? {} : { backchannelLogoutUri }),
           ...(authMethod === undefined ? {} : { authMethod }),
           tlsSubject,
@@ -305,31 +308,42 @@ export const clientCommands: CommandGroup = {
     },
 
     update: {
-      synopsis: 'CLIENT_ID [--rate-limit N/s|none] [--quota N/day|none]',
+      synopsis: 'CLIENT_ID [--rate-limit N/s|none] [--quota N/day|none] [--require-mfa | --no-require-mfa]',
       description:
         'Set a client\'s request rate limit and daily quota at the token, device and introspection '
-        + 'endpoints ("none": back to the server default rate, no quota)',
-      options: { 'rate-limit': { type: 'string' }, quota: { type: 'string' } },
+        + 'endpoints ("none": back to the server default rate, no quota), and whether its sign-ins need a second factor',
+      options: {
+        'rate-limit': { type: 'string' }, quota: { type: 'string' }, 'require-mfa': { type: 'boolean' }, 'no-require-mfa': { type: 'boolean' },
+      },
       positionals: ['CLIENT_ID'],
       prepare(values, [id]) {
         const rateRaw = optionalString(values, 'rate-limit');
         const quotaRaw = optionalString(values, 'quota');
-        if (rateRaw === undefined && quotaRaw === undefined) throw usageError('give --rate-limit, --quota or both');
+        if (flag(values, 'require-mfa') && flag(values, 'no-require-mfa')) throw usageError('give --require-mfa or --no-require-mfa, not both');
+        const requireMfa = flag(values, 'require-mfa') ? true : flag(values, 'no-require-mfa') ? false : undefined;
+        if (rateRaw === undefined && quotaRaw === undefined && requireMfa === undefined) {
+          throw usageError('give --rate-limit, --quota, --require-mfa or --no-require-mfa');
+        }
         const rateLimit = rateRaw === undefined ? undefined : parseRate('--rate-limit', rateRaw, 's');
         const dailyQuota = quotaRaw === undefined ? undefined : parseRate('--quota', quotaRaw, 'day');
         return async (ctx) => {
-          const limits = await (await clientsOf(ctx)).updateLimits(id, { rateLimit, dailyQuota });
-          if (!limits) throw failure(`no client with id "${id}"`);
+          const clients = await clientsOf(ctx);
+          const client = await findClient(clients, id);
+          const updated = requireMfa === undefined ? client : await clients.setRequireMfa(id, requireMfa);
+          const limits = await clients.updateLimits(id, { rateLimit, dailyQuota });
+          if (!limits || !updated) throw failure(`no client with id "${id}"`);
           await auditCli(ctx, 'client.updated', id, {
             rate_limit: limits.rateLimit ?? 'default',
             daily_quota: limits.dailyQuota ?? 'none',
+            require_mfa: updated.require_mfa === true,
           });
           const { rateLimits } = ctx.config;
           const shown = describeLimits(limits, rateLimits.clientPerSecond, rateLimits.disabled);
-          ctx.out.result({ client_id: id, ...shown }, [
+          ctx.out.result({ client_id: id, ...shown, require_mfa: updated.require_mfa === true }, [
             `Updated client ${id}:`,
             `rate limit:   ${shown.rate_limit_per_second}/s${shown.rate_limit_is_default ? ' (server default)' : ''}`,
             `daily quota:  ${shown.daily_quota === null ? 'none' : `${shown.daily_quota}/day`}`,
+            `requires MFA: ${updated.require_mfa === true ? 'yes' : 'no'}`,
             ...(rateLimits.disabled ? ['Note: RATE_LIMIT_DISABLED is set, so limits are not enforced.'] : []),
           ]);
         };

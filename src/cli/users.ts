@@ -4,6 +4,7 @@ import { normaliseEmail, Users, type User } from '../accounts/users.js';
 import type { Database } from '../persistence/prisma-client.js';
 import { LoginThrottle } from '../throttling/login-throttle.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { Factors, type FactorSummary } from '../mfa/factors.js';
 import {
   optionalString, passwordOptions, passwordSource, requiredString,
   type CommandContext, type CommandGroup,
@@ -20,14 +21,29 @@ async function findUser(users: Users, idOrEmail: string): Promise<User> {
   return user;
 }
 
-function describe(user: User) {
+function factorsOf(ctx: CommandContext): Factors {
+  return new Factors({ db: ctx.db, audit: new AuditLog(ctx.db), issuerName: 'Gatehouse', keyEncryptionSecret: ctx.config.keyEncryptionSecret });
+}
+
+function describe(user: User, factors: FactorSummary) {
   return {
     id: user.id,
     email: user.email,
     name: user.name,
     email_verified: user.emailVerified,
     created_at: user.createdAt.toISOString(),
+    factors: { totp: factors.totp, passkeys: factors.passkeys, recovery_codes_left: factors.recoveryCodesLeft },
   };
+}
+
+/** "totp, 2 passkeys, 9 recovery codes", or "-" for a password alone. */
+function describeFactors(factors: FactorSummary): string {
+  const parts = [
+    ...(factors.totp ? ['totp'] : []),
+    ...(factors.passkeys ? [`${factors.passkeys} passkey${factors.passkeys === 1 ? '' : 's'}`] : []),
+    ...(factors.recoveryCodesLeft ? [`${factors.recoveryCodesLeft} recovery code${factors.recoveryCodesLeft === 1 ? '' : 's'}`] : []),
+  ];
+  return parts.length ? parts.join(', ') : '-';
 }
 
 /**
@@ -49,7 +65,7 @@ async function revokeUserGrants(db: Database, accountId: string) {
 
 export const userCommands: CommandGroup = {
   name: 'user',
-  description: 'Create, list and delete users; set their passwords; clear sign-in lockouts',
+  description: 'Create, list and delete users; set their passwords; verify their emails; reset their second factors; clear sign-in lockouts',
   commands: {
     create: {
       synopsis: '--email EMAIL (--password PASSWORD | --password-stdin) [--name NAME]',
@@ -82,13 +98,15 @@ export const userCommands: CommandGroup = {
       prepare() {
         return async (ctx) => {
           const users = await usersOf(ctx).list();
+          const factors = factorsOf(ctx);
+          const summaries = await Promise.all(users.map((u) => factors.summary(u.id)));
           ctx.out.result(
-            { users: users.map(describe) },
+            { users: users.map((u, i) => describe(u, summaries[i])) },
             users.length === 0
               ? 'No users.'
               : table(
-                ['ID', 'EMAIL', 'NAME', 'VERIFIED', 'CREATED'],
-                users.map((u) => [u.id, u.email, u.name ?? '-', u.emailVerified ? 'yes' : 'no', formatDate(u.createdAt)]),
+                ['ID', 'EMAIL', 'NAME', 'VERIFIED', 'FACTORS', 'CREATED'],
+                users.map((u, i) => [u.id, u.email, u.name ?? '-', u.emailVerified ? 'yes' : 'no', describeFactors(summaries[i]), formatDate(u.createdAt)]),
               ),
           );
         };
@@ -127,6 +145,47 @@ export const userCommands: CommandGroup = {
           const secret = await password(ctx);
           if (!(await users.setPassword(user.id, secret))) throw failure(`no user with id or email "${idOrEmail}"`);
           ctx.out.result({ id: user.id, email: user.email, password_changed: true }, `Changed the password of ${user.email}`);
+        };
+      },
+    },
+
+    'mfa reset': {
+      synopsis: 'ID|EMAIL',
+      description:
+        "Remove a user's second factors (authenticator app, recovery codes, passkeys), e.g. after a lost phone; "
+        + 'they sign in with their password alone, or set up a factor again where one is required',
+      options: {},
+      positionals: ['ID|EMAIL'],
+      prepare(_values, [idOrEmail]) {
+        return async (ctx) => {
+          const user = await findUser(usersOf(ctx), idOrEmail);
+          const removed = await factorsOf(ctx).resetAll(user.id, { userAgent: 'gatehouse-cli' });
+          const any = removed.totp + removed.recoveryCodes + removed.passkeys > 0;
+          ctx.out.result(
+            { id: user.id, email: user.email, removed: { totp: removed.totp > 0, recovery_codes: removed.recoveryCodes, passkeys: removed.passkeys } },
+            any
+              ? `Removed the second factors of ${user.email}: ${removed.totp ? 'authenticator app, ' : ''}${removed.passkeys} passkey(s), ${removed.recoveryCodes} recovery code(s)`
+              : `${user.email} had no second factors to remove`,
+          );
+        };
+      },
+    },
+
+    'verify-email': {
+      synopsis: 'ID|EMAIL',
+      description: "Mark a user's email address as verified (email_verified in ID tokens and userinfo)",
+      options: {},
+      positionals: ['ID|EMAIL'],
+      prepare(_values, [idOrEmail]) {
+        return async (ctx) => {
+          const users = usersOf(ctx);
+          const user = await findUser(users, idOrEmail);
+          if (!(await users.markEmailVerified(user.id))) throw failure(`no user with id or email "${idOrEmail}"`);
+          await new AuditLog(ctx.db).record({ type: 'email.verified', accountId: user.id, userAgent: 'gatehouse-cli', detail: { was_verified: user.emailVerified } });
+          ctx.out.result(
+            { id: user.id, email: user.email, email_verified: true, was_verified: user.emailVerified },
+            user.emailVerified ? `${user.email} was already verified` : `Marked the email of ${user.email} as verified`,
+          );
         };
       },
     },

@@ -168,6 +168,20 @@ export class Clients {
     return count > 0 ? this.limits(id) : null;
   }
 
+  /** Sets or clears `require_mfa` in the client's metadata; the provider reads it on the next request. */
+  async setRequireMfa(id: string, required: boolean): Promise<ClientView | null> {
+    return this.db.$transaction(async (tx) => {
+      const row = await tx.client.findUnique({ where: { id } });
+      if (!row) return null;
+      const { require_mfa: _previous, ...metadata } = JSON.parse(row.metadata) as StoredMetadata;
+      const updated = await tx.client.update({
+        where: { id },
+        data: { metadata: JSON.stringify(required ? { ...metadata, require_mfa: true } : metadata) },
+      });
+      return toView(updated);
+    });
+  }
+
   async limits(id: string): Promise<ClientLimits | null> {
     return this.db.client.findUnique({ where: { id }, select: { rateLimit: true, dailyQuota: true, previousSecretExpiresAt: true } });
   }

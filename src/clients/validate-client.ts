@@ -52,6 +52,8 @@ export interface ClientRequest {
   requireDpop?: boolean;
   /** Authorization requests must be pushed first (RFC 9126). */
   requirePar?: boolean;
+  /** Every sign-in for this client needs a second factor (`--require-mfa`). */
+  requireMfa?: boolean;
   /** Where logout tokens are POSTed when the user signs out (OpenID Back-Channel Logout). */
   backchannelLogoutUri?: string;
   /** tls_client_auth: the one certificate subject (DN or SAN) the client's certificate must carry. */
@@ -90,6 +92,8 @@ export interface ClientProfile {
   jwks?: { keys: Record<string, unknown>[] };
   dpop_bound_access_tokens?: boolean;
   require_pushed_authorization_requests?: boolean;
+  /** Gatehouse's own: sign-ins for this client need a second factor. */
+  require_mfa?: boolean;
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;
   tls_client_auth_subject_dn?: string;
@@ -364,6 +368,7 @@ export function validateClientRequest(request: ClientRequest, policy: ClientPoli
     ...(jwks === undefined ? {} : { jwks }),
     ...(request.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(request.requirePar ? { require_pushed_authorization_requests: true } : {}),
+    ...(request.requireMfa ? { require_mfa: true } : {}),
     // With the session id in logout tokens (and ID tokens) a client can end exactly that session.
     ...(backchannel ? { backchannel_logout_uri: serverUrl(backchannel, 'backchannel_logout_uri'), backchannel_logout_session_required: true } : {}),
     ...tlsSubject,

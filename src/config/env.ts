@@ -69,6 +69,8 @@ export interface Config {
   signatureMaxSkew: number;
   /** Keys the hashes of client secrets (HMAC-SHA-256) when set. */
   clientSecretPepper: string | undefined;
+  /** MFA_REQUIRED: every sign-in needs a second factor; users without one set it up at their next sign-in. */
+  mfaRequired: boolean;
   auditRetentionDays: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Bearer token Prometheus presents at /metrics; when absent the endpoint is off. */
@@ -77,6 +79,11 @@ export interface Config {
   mtls: MtlsSettings;
   /** Gatehouse terminates TLS itself (TLS_CERT_FILE, TLS_KEY_FILE); undefined: plain HTTP. */
   tls: TlsSettings | undefined;
+  mail: MailSettings;
+  /** SIGNUP: whether anyone may create an account at /signup. */
+  signup: 'closed' | 'open';
+  /** STEP_UP_MAX_AGE: how recent a sign-in must be for the account page's sensitive actions. */
+  stepUpMaxAgeSeconds: number;
 }
 
 export interface MtlsSettings {
@@ -93,6 +100,13 @@ export interface MtlsSettings {
 export interface TlsSettings {
   certPem: string;
   keyPem: string;
+}
+
+export interface MailSettings {
+  /** SMTP_URL; undefined: every message is written to the server log instead. */
+  smtpUrl: string | undefined;
+  /** MAIL_FROM: the From address of every message. */
+  from: string;
 }
 
 export interface LoginThrottleSettings {
@@ -323,6 +337,36 @@ function parseWorkers(env: Env): number {
   }
 }
 
+function parseSmtpUrl(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL, got "${redacted(value)}"`);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL, got "${redacted(value)}"`);
+  if (!url.hostname) throw new ConfigError(`SMTP_URL names no host, got "${redacted(value)}"`);
+  return value;
+}
+
+/** A bare address or "Name <address>", the forms nodemailer accepts for From. */
+function parseMailFrom(raw: string | undefined, issuer: string): string {
+  const value = raw?.trim();
+  if (!value) return `Gatehouse <no-reply@${new URL(issuer).hostname}>`;
+  if (!/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(value)) {
+    throw new ConfigError(`MAIL_FROM must be an email address or "Name <address>", got "${value}"`);
+  }
+  return value;
+}
+
+function parseSignup(raw: string | undefined): Config['signup'] {
+  const value = raw?.trim().toLowerCase() || 'closed';
+  if (value !== 'closed' && value !== 'open') throw new ConfigError(`SIGNUP must be closed or open, got "${raw}"`);
+  return value;
+}
+
 const LOG_LEVELS = ['silent', 'error', 'info', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -390,10 +434,14 @@ export function loadConfig(env: Env = process.env): Config {
     keyEncryptionSecret: parseServerSecret(env, 'KEY_ENCRYPTION_SECRET'),
     signatureMaxSkew: integer(env, 'SIGNATURE_MAX_SKEW', 300, 1, 3600),
     clientSecretPepper: parseServerSecret(env, 'CLIENT_SECRET_PEPPER'),
+    mfaRequired: bool(env, 'MFA_REQUIRED', false),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     logLevel,
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     mtls: parseMtls(env, trustProxy),
     tls: parseTls(env),
+    mail: { smtpUrl: parseSmtpUrl(env.SMTP_URL), from: parseMailFrom(env.MAIL_FROM, issuer) },
+    signup: parseSignup(env.SIGNUP),
+    stepUpMaxAgeSeconds: integer(env, 'STEP_UP_MAX_AGE', 600, 5, 86400),
   };
 }

@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import { securityHeaders } from './security-headers.js';
 import { errorBoundary } from './error-boundary.js';
 import { bodyLimit } from './body-limit.js';
-import { stylesheet } from './assets.js';
+import { staticAssets } from './assets.js';
 import { prefillDeviceCode } from '../device/prefill.js';
 import { authorizationServerMetadata } from './authorization-server-metadata.js';
 import type { ResourceCatalog } from '../resources/resources.js';
@@ -52,7 +52,7 @@ export function createApp({ provider, pages, gatewayCheck, jwtRevocation, readin
   app.use(databaseUnavailable((error) => log.error({ err: error }, 'database unavailable')));
   app.use(gatewayCheck.routes());
   app.use(bodyLimit);
-  app.use(stylesheet());
+  app.use(staticAssets());
   app.use(prefillDeviceCode);
   app.use(authorizationServerMetadata(resources));
   app.use(pages.routes());

@@ -11,6 +11,7 @@ import type { SignInResult } from '../metrics/metrics.js';
 import { assertCsrf, csrfToken } from './csrf.js';
 import { readForm } from './form-body.js';
 import { describeInteraction, loadInteraction, type Interaction } from './interaction.js';
+import { continueAfterPassword, type SecondFactorDeps } from '../mfa/sign-in/second-factor-steps.js';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
 
@@ -28,6 +29,10 @@ export interface LoginDeps {
   audit: AuditLog;
   /** Told the outcome of every submitted sign-in form, for metrics. */
   onSignIn?: (result: SignInResult) => void;
+  /** SIGNUP=open: the login page links to /signup. */
+  signupOpen?: boolean;
+  /** Second factors: asked for after the password when the account has one or policy needs one. */
+  mfa: SecondFactorDeps['mfa'];
 }
 
 interface LoginForm {
@@ -35,7 +40,7 @@ interface LoginForm {
   errorMessage?: string;
 }
 
-async function renderLogin(deps: LoginDeps, ctx: Context, interaction: Interaction, form: LoginForm, status = 200): Promise<void> {
+export async function renderLogin(deps: LoginDeps, ctx: Context, interaction: Interaction, form: LoginForm, status = 200): Promise<void> {
   const { clientName, userCode } = await describeInteraction(deps.provider, interaction);
   await renderPage(ctx, 'login', {
     title: 'Sign in',
@@ -45,6 +50,8 @@ async function renderLogin(deps: LoginDeps, ctx: Context, interaction: Interacti
     userCode,
     email: form.email,
     errorMessage: form.errorMessage,
+    signupOpen: deps.signupOpen === true,
+    passkey: { mode: 'get', action: `/interaction/${interaction.uid}/passkey`, optionsUrl: `/interaction/${interaction.uid}/passkey/options`, hidden: { csrf: csrfToken(deps.csrfKey, interaction.uid) }, label: 'Use a passkey' },
   }, status);
 }
 
@@ -102,10 +109,13 @@ export async function submitLogin(deps: LoginDeps, ctx: Context, uid: string): P
     return;
   }
 
-  const { user } = outcome;
-  await attempt.succeeded();
-  await deps.audit.record({ type: 'login.success', clientId, accountId: user.id, ...origin });
-  deps.onSignIn?.('success');
-  await deps.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
-  ctx.respond = false;
+  await continueAfterPassword(secondFactorDeps(deps), ctx, interaction, outcome.user, attempt);
+}
+
+/** What the steps after the password need from the login page's dependencies. */
+export function secondFactorDeps(deps: LoginDeps): SecondFactorDeps {
+  return {
+    ...deps,
+    showLoginError: (ctx, interaction, errorMessage, status) => renderLogin(deps, ctx, interaction, { email: '', errorMessage }, status),
+  };
 }

@@ -3,8 +3,11 @@
 import Router from '@koa/router';
 import { PageError, interactionErrors } from './errors.js';
 import { loadInteraction, uidParam } from './interaction.js';
-import { showLogin, submitLogin, type LoginDeps } from './login.js';
+import { secondFactorDeps, showLogin, submitLogin, type LoginDeps } from './login.js';
 import { showConsent, submitConsent } from './consent.js';
+import { pendingSignIn } from '../mfa/sign-in/pending-sign-in.js';
+import { showSecondFactor } from '../mfa/sign-in/second-factor-steps.js';
+import { addSecondFactorRoutes } from '../mfa/sign-in/second-factor-routes.js';
 
 export function createInteractionRouter(deps: LoginDeps): Router {
   const router = new Router();
@@ -13,8 +16,10 @@ export function createInteractionRouter(deps: LoginDeps): Router {
     const uid = uidParam(ctx);
     const interaction = await loadInteraction(deps.provider, ctx, uid);
     switch (interaction.prompt.name) {
-      case 'login':
-        return showLogin(deps, ctx, interaction);
+      case 'login': {
+        const pending = pendingSignIn(interaction);
+        return pending ? showSecondFactor(secondFactorDeps(deps), ctx, interaction, pending) : showLogin(deps, ctx, interaction);
+      }
       case 'consent':
         return showConsent(deps, ctx, interaction);
       default:
@@ -24,6 +29,7 @@ export function createInteractionRouter(deps: LoginDeps): Router {
 
   router.post('/interaction/:uid/login', interactionErrors, async (ctx) => submitLogin(deps, ctx, uidParam(ctx)));
   router.post('/interaction/:uid/consent', interactionErrors, async (ctx) => submitConsent(deps, ctx, uidParam(ctx)));
+  addSecondFactorRoutes(router, secondFactorDeps(deps));
 
   return router;
 }

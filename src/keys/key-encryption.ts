@@ -1,5 +1,5 @@
 // Encrypts secrets the server must be able to read back before they are stored (private signing
-// keys, API keys' signing secrets), with AES-256-GCM under a key derived from KEY_ENCRYPTION_SECRET,
+// keys, API keys' signing secrets, authenticator-app secrets), with AES-256-GCM under a key derived from KEY_ENCRYPTION_SECRET,
 // so a copy of the database alone cannot sign tokens or requests. Each kind of secret has its own
 // derived key, and the row's id is bound in as associated data, so an encrypted value cannot be
 // swapped into another row unnoticed.
@@ -13,6 +13,7 @@ const TAG_BYTES = 16;
 export const ENCRYPTION_PURPOSES = {
   signingKey: 'signing-key-encryption',
   requestSigningSecret: 'api-key-signing-secret-encryption',
+  totpSecret: 'totp-secret-encryption',
 } as const;
 export type EncryptionPurpose = keyof typeof ENCRYPTION_PURPOSES;
 

@@ -6,7 +6,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const QUERY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
 
-export type SignInResult = 'success' | 'invalid_credentials' | 'incomplete_form';
+export type SignInResult = 'success' | 'invalid_credentials' | 'incomplete_form' | 'invalid_factor';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -29,6 +29,20 @@ export class Metrics {
     name: 'gatehouse_sign_ins_total',
     help: 'Sign-in attempts on the login page, by result',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly accountChanges = new Counter({
+    name: 'gatehouse_account_changes_total',
+    help: 'Changes people make to their own accounts (password, reset, email verification, sign-up, revoked apps, ended sessions), by change',
+    labelNames: ['change'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mfaFactorChanges = new Counter({
+    name: 'gatehouse_mfa_factor_changes_total',
+    help: 'Changes to users\' second factors, by factor (totp, recovery_codes, passkey, all) and change',
+    labelNames: ['factor', 'change'] as const,
     registers: [this.registry],
   });
 

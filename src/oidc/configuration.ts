@@ -16,6 +16,10 @@ import { TrustedIssuers } from '../mtls/trusted-issuers.js';
 import { mtlsFeature } from '../mtls/mtls-feature.js';
 import { mtlsEndpointAliases } from '../mtls/endpoint-aliases.js';
 import { addGrantIdClaim } from '../jwt-revocation/grant-id-claim.js';
+import { accountClientMetadata, loadExistingGrant } from '../account/account-client.js';
+import { ACR_VALUES } from '../mfa/authentication-methods.js';
+import { REQUIRE_MFA_METADATA } from '../mfa/policy.js';
+import { interactionPolicyWithMfa } from '../mfa/sign-in/login-check.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -27,6 +31,8 @@ export interface ProviderDependencies {
   /** Algorithms the JWKS holds signing keys for. */
   signingAlgs: ReadonlySet<string>;
   dpopNonceSecret: Buffer;
+  /** Whether an account has a second factor, for reusing a session only when it was signed in with one. */
+  hasSecondFactor?: ((accountId: string) => Promise<boolean>) | undefined;
 }
 
 const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -37,10 +43,13 @@ export const DPOP_REQUIRES_NONCE = true;
 
 /** Client metadata beyond the standard: the API scopes a client may ask for (see validate-client.ts). */
 const extraClientMetadata: Configuration['extraClientMetadata'] = {
-  properties: ['api_scope'],
+  properties: ['api_scope', REQUIRE_MFA_METADATA],
   validator(_ctx, key, value) {
     if (key === 'api_scope' && value !== undefined && (typeof value !== 'string' || !/^\S+( \S+)*$/.test(value))) {
       throw new errors.InvalidClientMetadata('api_scope must be a space-separated list of scopes');
+    }
+    if (key === REQUIRE_MFA_METADATA && value !== undefined && typeof value !== 'boolean') {
+      throw new errors.InvalidClientMetadata(`${REQUIRE_MFA_METADATA} must be true or false`);
     }
   },
 };
@@ -55,20 +64,26 @@ const fetchWithoutAddressCheck: NonNullable<Configuration['fetch']> = (url, opti
 };
 
 export function buildConfiguration({
-  config, adapter, findAccount, jwks, cookieKeys, resources, signingAlgs, dpopNonceSecret,
+  config, adapter, findAccount, jwks, cookieKeys, resources, signingAlgs, dpopNonceSecret, hasSecondFactor,
 }: ProviderDependencies): Configuration {
   const { ttl } = config;
   const certificates = new ClientCertificateSource(config.mtls.certificateHeader);
   return {
     adapter,
     findAccount,
+    // The account page's own client (src/account/account-client.ts); every other client is stored.
+    clients: [accountClientMetadata(config.issuer)],
+    loadExistingGrant: loadExistingGrant as Configuration['loadExistingGrant'],
     jwks: jwks as Configuration['jwks'],
     cookies: {
       keys: cookieKeys,
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    claims: { ...CLAIMS_BY_SCOPE } as unknown as Configuration['claims'],
+    // acr and amr (RFC 8176) say how the user signed in: every ID token carries them, not only
+    // those whose request asked for them by acr_values or the claims parameter.
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr'] } as unknown as Configuration['claims'],
+    acrValues: [...ACR_VALUES],
     scopes: [...SCOPES],
     extraClientMetadata,
     responseTypes: ['code'],
@@ -131,6 +146,7 @@ export function buildConfiguration({
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithMfa({ serverRequiresMfa: config.mfaRequired, hasSecondFactor: hasSecondFactor ?? (async () => false) }),
     },
     renderError: pages.renderError,
     formats: { customizers: { jwt: addGrantIdClaim } },
