@@ -1,6 +1,7 @@
-// Encrypts private signing keys before they are stored, with AES-256-GCM under a key derived from
-// KEY_ENCRYPTION_SECRET, so a copy of the database alone cannot sign tokens. The kid is bound in
-// as associated data, so an encrypted key cannot be swapped into another row unnoticed.
+// Encrypts private signing keys (and other server-held secrets, such as TOTP secrets) before they
+// are stored, with AES-256-GCM under a key derived from KEY_ENCRYPTION_SECRET, so a copy of the
+// database alone cannot sign tokens or compute codes. The row's id (kid, account) is bound in as
+// associated data, so an encrypted value cannot be swapped into another row unnoticed.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const PREFIX = 'enc:v1:';
