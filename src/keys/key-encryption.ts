@@ -37,6 +37,7 @@ export function encryptWithKeySecret(plaintext: string, boundTo: string, secret:
 }
 
 export function decryptPrivateJwk(stored: string, kid: string, secret: string | undefined): string {
+  if (isEncrypted(stored) && !secret) throw new KeyDecryptionError('the signing keys in the database are encrypted: set KEY_ENCRYPTION_SECRET');
   return decryptWithKeySecret(stored, kid, secret, `signing key ${kid}`);
 }
 
