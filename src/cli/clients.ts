@@ -330,7 +330,9 @@ export const clientCommands: CommandGroup = {
           const clients = await clientsOf(ctx);
           const client = await findClient(clients, id);
           const updated = requireMfa === undefined ? client : await clients.setRequireMfa(id, requireMfa);
-          const limits = await clients.updateLimits(id, { rateLimit, dailyQuota });
+          const limits = rateLimit === undefined && dailyQuota === undefined
+            ? await clients.limits(id)
+            : await clients.updateLimits(id, { rateLimit, dailyQuota });
           if (!limits || !updated) throw failure(`no client with id "${id}"`);
           await auditCli(ctx, 'client.updated', id, {
             rate_limit: limits.rateLimit ?? 'default',

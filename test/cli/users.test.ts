@@ -85,7 +85,8 @@ describe('gatehouse user', () => {
     assert.ok(users.length >= 4);
     const alice = users.find((u) => u.email === 'alice@example.com');
     assert.ok(alice);
-    assert.deepEqual(Object.keys(alice).sort(), ['created_at', 'email', 'email_verified', 'id', 'name']);
+    assert.deepEqual(Object.keys(alice).sort(), ['created_at', 'email', 'email_verified', 'factors', 'id', 'name']);
+    assert.deepEqual(alice.factors, { totp: false, passkeys: 0, recovery_codes_left: 0 });
     assert.equal(alice.email_verified, false);
     assert.ok(!Number.isNaN(Date.parse(String(alice.created_at))));
     const human = await cli.run(['user', 'list']);
