@@ -7,22 +7,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import * as oidc from 'openid-client';
 import { freePort, startGatehouse, type Gatehouse } from '../support/gatehouse-process.js';
 import { createClient, createUser, PASSWORD, relyingParty, startAuthorization, type CreatedClient } from '../support/relying-party.js';
 import { totpCode } from '../support/totp-code.js';
 import { queryRows } from '../support/database-rows.js';
+import { screenshotFolder, shoot } from '../support/screenshots.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it`;
-const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'gatehouse-screenshots', 'mfa');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const MAX_FAILURES = 3;
 const METRICS_TOKEN = 'metrics-token-for-the-mfa-browser-test-0123456789';
 
@@ -33,14 +28,6 @@ function watchProblems(page: Page): string[] {
   });
   page.on('pageerror', (error) => problems.push(error.message));
   return problems;
-}
-
-/** The page at phone and at desktop width, full length, into the screenshot folder. */
-async function snap(page: Page, name: string): Promise<void> {
-  for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size}.png`), fullPage: true });
-  }
 }
 
 /** The ID token's claims after the client redeems the code the browser was sent back with. */
@@ -60,10 +47,10 @@ describe('second factors in a real browser', { skip }, () => {
   let mfaClient: CreatedClient;
   let secret = '';
   let recoveryCodes: string[] = [];
+  let screenshots = '';
 
   before(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
-    console.log(`screenshots of the MFA pages: ${SCREENSHOTS}`);
+    screenshots = screenshotFolder('mfa');
     // WebAuthn refuses IP addresses as relying party ids: the issuer must be a host name.
     const port = await freePort();
     gh = await startGatehouse({
@@ -108,7 +95,7 @@ describe('second factors in a real browser', { skip }, () => {
     const page = await context.newPage();
     const problems = watchProblems(page);
     await page.goto(start.url.href);
-    await snap(page, 'login-with-passkey-button');
+    await shoot(page, screenshots, 'login-with-passkey-button');
     await signInWithPassword(page, 'totp@example.com');
 
     await page.getByRole('heading', { name: 'Set up an authenticator app' }).waitFor();
@@ -121,12 +108,12 @@ describe('second factors in a real browser', { skip }, () => {
     assert.equal(uri.searchParams.get('digits') ?? '6', '6');
     assert.equal((await page.locator('.secret').innerText()).replace(/\s/g, ''), secret, 'the same secret is shown as text');
     assert.ok(await page.locator('.qr svg').count(), 'the QR code is an inline SVG');
-    await snap(page, 'totp-enrolment');
+    await shoot(page, screenshots, 'totp-enrolment');
 
     await page.getByLabel(/code/i).fill('000000' === totpCode(secret) ? '111111' : '000000');
     await page.getByRole('button', { name: /verify|confirm|turn on/i }).click();
     await page.getByText('That code is not right').waitFor();
-    await snap(page, 'totp-enrolment-wrong-code');
+    await shoot(page, screenshots, 'totp-enrolment-wrong-code');
 
     await page.getByLabel(/code/i).fill(totpCode(secret));
     await page.getByRole('button', { name: /verify|confirm|turn on/i }).click();
@@ -135,7 +122,7 @@ describe('second factors in a real browser', { skip }, () => {
     recoveryCodes = await list.getByRole('listitem').allInnerTexts();
     assert.equal(recoveryCodes.length, 10);
     assert.equal(new Set(recoveryCodes).size, 10);
-    await snap(page, 'recovery-codes');
+    await shoot(page, screenshots, 'recovery-codes');
     await page.getByRole('button', { name: 'Continue' }).click();
     await allowAndReturn(page);
 
@@ -172,12 +159,12 @@ describe('second factors in a real browser', { skip }, () => {
     await page.goto(start.url.href);
     await signInWithPassword(page, 'totp@example.com');
     await page.getByLabel(/code/i).waitFor();
-    await snap(page, 'sign-in-code');
+    await shoot(page, screenshots, 'sign-in-code');
     // The code confirmed at enrolment (or one even older) is refused: no replay within its window.
     await page.getByLabel(/code/i).fill(totpCode(secret, Date.now() - 30_000));
     await page.getByRole('button', { name: /verify|continue|sign in/i }).click();
     await page.getByText('That code is not right').waitFor();
-    await snap(page, 'sign-in-code-wrong');
+    await shoot(page, screenshots, 'sign-in-code-wrong');
     // One step ahead is within the ±1 window and newer than any code used so far.
     await page.getByLabel(/code/i).fill(totpCode(secret, Date.now() + 30_000));
     await page.getByRole('button', { name: /verify|continue|sign in/i }).click();
@@ -206,7 +193,7 @@ describe('second factors in a real browser', { skip }, () => {
     await signInWithPassword(page, 'totp@example.com');
     await page.getByRole('link', { name: /recovery code/i }).click();
     await page.getByLabel(/recovery code/i).waitFor();
-    await snap(page, 'sign-in-recovery-code');
+    await shoot(page, screenshots, 'sign-in-recovery-code');
     await page.getByLabel(/recovery code/i).fill(recoveryCodes[0].toUpperCase());
     await page.getByRole('button', { name: /verify|continue|sign in/i }).click();
     await allowAndReturn(page);
@@ -292,7 +279,7 @@ describe('second factors in a real browser', { skip }, () => {
     await page.goto(second.url.href);
     await signInWithPassword(page, 'passkey@example.com');
     await page.getByRole('button', { name: 'Use a passkey', exact: true }).waitFor();
-    await snap(page, 'sign-in-passkey');
+    await shoot(page, screenshots, 'sign-in-passkey');
     await page.getByRole('button', { name: 'Use a passkey', exact: true }).click();
     await allowAndReturn(page);
     const asFactor = await redeem(rp, page, second);
@@ -341,7 +328,7 @@ describe('second factors in a real browser', { skip }, () => {
     assert.equal(refused.status(), 429);
     assert.match(refused.headers()['retry-after'] ?? '', /^\d+$/);
     await page.getByText('Too many sign-in attempts').waitFor();
-    await snap(page, 'sign-in-code-throttled');
+    await shoot(page, screenshots, 'sign-in-code-throttled');
 
     const audit = await gh.cliJson<{ events: { type: string; detail: Record<string, unknown> | null }[] }>(['audit', 'list', '--type', 'login.failure']);
     assert.ok(audit.events.some((e) => e.detail?.reason === 'wrong_code'));
