@@ -210,7 +210,7 @@ describe('second factors in a real browser', { skip }, () => {
     await page2.getByLabel(/recovery code/i).fill(recoveryCodes[0]);
     await page2.getByRole('button', { name: /verify|continue|sign in/i }).click();
     await page2.getByText('already used').waitFor();
-    await snap(page2, 'sign-in-recovery-code-used');
+    await shoot(page2, screenshots, 'sign-in-recovery-code-used');
     await second.close();
 
     const listed = await gh.cliJson<{ users: { email: string; factors: { recovery_codes_left: number } }[] }>(['user', 'list']);
