@@ -19,6 +19,7 @@ export type SweepCounts = {
   rateLimit: number;
   auditEvent: number;
   revokedJwt: number;
+  mfaChallenge: number;
 };
 
 const DAY_MS = 86_400_000;
@@ -39,7 +40,10 @@ export async function sweepExpired(db: Database | Transaction, now: Date = new D
   const auditEvent = (await db.auditEvent.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - auditRetentionDays * DAY_MS) } } })).count;
   // A revoked JWT that has expired is refused for that alone.
   const revokedJwt = (await db.revokedJwt.deleteMany({ where: { expiresAt: { lt: now } } })).count;
-  return { oidcPayload, refreshToken, grant, devicePoll, signingKey, rateLimit, auditEvent, revokedJwt };
+  // A WebAuthn challenge past its expiry can no longer be answered (src/mfa/passkeys.ts refuses it);
+  // ceremonies started and never finished would otherwise stay forever.
+  const mfaChallenge = (await db.mfaChallenge.deleteMany({ where: { expiresAt: { lt: now } } })).count;
+  return { oidcPayload, refreshToken, grant, devicePoll, signingKey, rateLimit, auditEvent, revokedJwt, mfaChallenge };
 }
 
 /**

@@ -15,9 +15,10 @@ async function seed(db: Database, label: string, expiresAt: Date | null): Promis
   await db.refreshToken.create({ data: { idHash: `rt-${label}`, payload: 'x', expiresAt } });
   await db.grant.create({ data: { id: `grant-${label}`, accountId: 'a', clientId: 'c', payload: '{}', expiresAt } });
   await db.signingKey.create({ data: { kid: `key-${label}`, alg: 'ES256', privateJwk: '{}', expiresAt } });
-  // DevicePoll rows always expire.
+  // DevicePoll rows and WebAuthn challenges always expire.
   if (expiresAt) {
     await db.devicePoll.create({ data: { idHash: `poll-${label}`, lastPolledAt: new Date(), interval: 5, expiresAt } });
+    await db.mfaChallenge.create({ data: { key: `signin:${label}`, challenge: `challenge-${label}`, expiresAt } });
   }
   // Rate-limit counters go as soon as their window is over; audit events are aged by creation time.
   await db.rateLimit.create({ data: { key: `rl-${label}`, points: 1, expire: expiresAt } });
@@ -34,6 +35,7 @@ async function remaining(db: Database) {
     signingKey: (await db.signingKey.findMany({ orderBy: { kid: 'asc' } })).map((r) => r.kid),
     rateLimit: (await db.rateLimit.findMany({ orderBy: { key: 'asc' } })).map((r) => r.key),
     auditEvent: (await db.auditEvent.findMany({ orderBy: { id: 'asc' } })).map((r) => r.id),
+    mfaChallenge: (await db.mfaChallenge.findMany({ orderBy: { key: 'asc' } })).map((r) => r.key),
   };
 }
 
@@ -58,7 +60,7 @@ describe('sweepExpired', () => {
     await seed(temp.db, 'never', null);
 
     const counts = await sweepExpired(temp.db);
-    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 1, revokedJwt: 0 });
+    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 1, revokedJwt: 0, mfaChallenge: 1 });
     assert.deepEqual(await remaining(temp.db), {
       oidcPayload: ['at-future', 'at-never'],
       refreshToken: ['rt-future', 'rt-never'],
@@ -67,16 +69,17 @@ describe('sweepExpired', () => {
       signingKey: ['key-future', 'key-never'],
       rateLimit: ['rl-future', 'rl-never'],
       auditEvent: ['audit-future', 'audit-never'],
+      mfaChallenge: ['signin:future'],
     });
 
     assert.deepEqual(await sweepExpired(temp.db), {
-      oidcPayload: 0, refreshToken: 0, grant: 0, devicePoll: 0, signingKey: 0, rateLimit: 0, auditEvent: 0, revokedJwt: 0,
+      oidcPayload: 0, refreshToken: 0, grant: 0, devicePoll: 0, signingKey: 0, rateLimit: 0, auditEvent: 0, revokedJwt: 0, mfaChallenge: 0,
     });
   });
 
   it('measures expiry against the given time', async () => {
     const counts = await sweepExpired(temp.db, new Date(Date.now() + 2 * HOUR));
-    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 0, revokedJwt: 0 });
+    assert.deepEqual(counts, { oidcPayload: 1, refreshToken: 1, grant: 1, devicePoll: 1, signingKey: 1, rateLimit: 1, auditEvent: 0, revokedJwt: 0, mfaChallenge: 1 });
     assert.deepEqual(await remaining(temp.db), {
       oidcPayload: ['at-never'],
       refreshToken: ['rt-never'],
@@ -85,6 +88,7 @@ describe('sweepExpired', () => {
       signingKey: ['key-never'],
       rateLimit: ['rl-never'],
       auditEvent: ['audit-future', 'audit-never'],
+      mfaChallenge: [],
     });
   });
 });
@@ -147,7 +151,8 @@ describe('startSweeper', () => {
       signingKey: { deleteMany: async () => ({ count: 0 }) },
       rateLimit: { deleteMany: async () => ({ count: 0 }) },
       auditEvent: { deleteMany: async () => ({ count: 0 }) },
-      revokedJwt: { deleteMany: finished },
+      revokedJwt: { deleteMany: async () => ({ count: 0 }) },
+      mfaChallenge: { deleteMany: finished },
     } as unknown as Database;
     const stop = startSweeper(db, 'sqlite', 0.005, 90, (error) => assert.fail(String(error)));
     await waitFor(async () => runs >= 3);
