@@ -13,7 +13,7 @@ import { sendVerification } from './email-verification.js';
 import { assertPageCsrf, pageCsrfToken } from './page-csrf.js';
 import type { AccountDeps } from './deps.js';
 
-const NOTICES: Record<string, string> = {
+const NOTICES = {
   profile: 'Your name was saved.',
   revoked: 'The application was disconnected. It can no longer use your account.',
   sessions: 'Every other session was signed out.',
@@ -24,7 +24,9 @@ const NOTICES: Record<string, string> = {
   totp_removed: 'The authenticator app was removed.',
   passkey_added: 'The passkey was added.',
   passkey_removed: 'The passkey was removed.',
-};
+} satisfies Record<string, string>;
+
+export type AccountNotice = keyof typeof NOTICES;
 
 /** Facts another module adds to the page (the Security section), given the account. */
 export type AccountSection = (account: SignedInAccount) => Promise<Record<string, unknown>>;
@@ -49,7 +51,7 @@ export async function showAccount(deps: AccountDeps, ctx: Context, extra?: Accou
     deps.sessions.list(user.id, account.sessionId),
     recentActivity(deps.audit, user.id),
   ]);
-  const done = typeof ctx.query.done === 'string' ? ctx.query.done : '';
+  const done = typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? (ctx.query.done as AccountNotice) : undefined;
   await renderPage(ctx, 'account', {
     title: 'Your account',
     wide: true,
@@ -59,7 +61,7 @@ export async function showAccount(deps: AccountDeps, ctx: Context, extra?: Accou
     sessions,
     otherSessions: sessions.filter((s) => !s.current).length,
     activity,
-    notice: NOTICES[done],
+    notice: done && NOTICES[done],
     stepUpAge: describeAge(deps.stepUpMaxAgeSeconds),
     formatDate,
     ...(extra ? await extra(account) : {}),
@@ -75,7 +77,8 @@ async function postingAccount(deps: AccountDeps, ctx: Context): Promise<{ accoun
   return { account, form };
 }
 
-function backWith(ctx: Context, notice: keyof typeof NOTICES): void {
+/** Back to /account after a change, with the notice that says what happened. */
+export function backToAccount(ctx: Context, notice: AccountNotice): void {
   ctx.status = 303;
   ctx.redirect(`/account?done=${notice}`);
 }
@@ -90,7 +93,7 @@ export async function submitProfile(deps: AccountDeps, ctx: Context): Promise<vo
   }
   await deps.audit.record({ type: 'user.profile_updated', accountId: account.accountId, ...requestOrigin(ctx) });
   deps.onChange?.('profile_updated');
-  backWith(ctx, 'profile');
+  backToAccount(ctx, 'profile');
 }
 
 export async function submitRevoke(deps: AccountDeps, ctx: Context): Promise<void> {
@@ -102,7 +105,7 @@ export async function submitRevoke(deps: AccountDeps, ctx: Context): Promise<voi
     type: 'grant.revoked', clientId, accountId: account.accountId, ...requestOrigin(ctx), detail: { grant_id: grantId, route: 'account' },
   });
   deps.onChange?.('grant_revoked');
-  backWith(ctx, 'revoked');
+  backToAccount(ctx, 'revoked');
 }
 
 export async function submitEndOtherSessions(deps: AccountDeps, ctx: Context): Promise<void> {
@@ -110,7 +113,7 @@ export async function submitEndOtherSessions(deps: AccountDeps, ctx: Context): P
   const ended = await deps.sessions.endAll(account.accountId, account.sessionId);
   await deps.audit.record({ type: 'sessions.ended', accountId: account.accountId, ...requestOrigin(ctx), detail: { sessions_ended: ended } });
   deps.onChange?.('sessions_ended');
-  backWith(ctx, 'sessions');
+  backToAccount(ctx, 'sessions');
 }
 
 export async function submitResendVerification(deps: AccountDeps, ctx: Context): Promise<void> {
@@ -125,5 +128,5 @@ export async function submitResendVerification(deps: AccountDeps, ctx: Context):
     }
     await sendVerification(deps, requestOrigin(ctx), user);
   }
-  backWith(ctx, 'verification');
+  backToAccount(ctx, 'verification');
 }

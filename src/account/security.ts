@@ -12,7 +12,8 @@ import { readForm } from '../interactions/form-body.js';
 import type { Factors } from '../mfa/factors.js';
 import { parseCredentialJson, PasskeyInputError, type Passkeys } from '../mfa/passkeys.js';
 import { requireRecentSignIn, signedInAccount, signedInRecently, type SignedInAccount } from './account-session.js';
-import type { AccountSection } from './account-page.js';
+import { backToAccount, type AccountSection } from './account-page.js';
+import { answerPasskeyJson } from '../mfa/passkey-json-answer.js';
 import { assertPageCsrf, pageCsrfToken } from './page-csrf.js';
 import type { AccountDeps } from './deps.js';
 
@@ -45,18 +46,13 @@ async function posting(deps: AccountDeps, ctx: Context, returnTo: string): Promi
   return account ? { account, form } : undefined;
 }
 
-function backWith(ctx: Context, notice: string): void {
-  ctx.status = 303;
-  ctx.redirect(`/account?done=${notice}`);
-}
-
 function confirmPage(deps: AccountDeps, ctx: Context, page: { title: string; message: string; action: string; button: string; hidden?: Record<string, string> }): Promise<void> {
   return renderPage(ctx, 'account-confirm', { ...page, csrf: pageCsrfToken(ctx, deps.csrfKey), hidden: page.hidden ?? {} });
 }
 
 async function showTotpEnrolment(deps: AccountDeps, security: SecurityDeps, ctx: Context, account: SignedInAccount, errorMessage?: string): Promise<void> {
   const { factors } = security;
-  if ((await factors.summary(account.accountId)).totp) return backWith(ctx, 'totp_on');
+  if ((await factors.summary(account.accountId)).totp) return backToAccount(ctx, 'totp_on');
   const enrolment = await factors.pendingTotpEnrolment(account.accountId) ?? await factors.startTotpEnrolment(account.accountId);
   if (!enrolment) throw new PageError(400, 'account_not_found', 'Your account no longer exists.');
   await renderPage(ctx, 'mfa-totp-enrol', {
@@ -73,24 +69,6 @@ function showRecoveryCodes(deps: AccountDeps, ctx: Context, codes: string[]): Pr
   return renderPage(ctx, 'mfa-recovery-codes', { title: 'Save your recovery codes', codes, action: `${BASE}/done`, hidden: { csrf: pageCsrfToken(ctx, deps.csrfKey) } });
 }
 
-/** The passkey scripts read JSON: failures are JSON too. */
-async function answerJson(ctx: Context, produce: () => Promise<object>): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  try {
-    ctx.body = await produce();
-  } catch (error) {
-    if (error instanceof PageError) {
-      ctx.status = error.status;
-      ctx.body = { error: error.error, error_description: error.description };
-    } else if (error instanceof PasskeyInputError) {
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request', error_description: error.message };
-    } else {
-      throw error;
-    }
-  }
-}
-
 export function addSecurityRoutes(router: Router, deps: AccountDeps, security: SecurityDeps): void {
   const { factors, passkeys } = security;
 
@@ -105,13 +83,13 @@ export function addSecurityRoutes(router: Router, deps: AccountDeps, security: S
     const outcome = await factors.confirmTotpEnrolment(post.account.accountId, post.form.get('code') ?? '', requestOrigin(ctx));
     if (!outcome.confirmed) return showTotpEnrolment(deps, security, ctx, post.account, outcome.reason === 'wrong_code' ? WRONG_CODE : undefined);
     if (outcome.recoveryCodes) return showRecoveryCodes(deps, ctx, outcome.recoveryCodes);
-    backWith(ctx, 'totp_on');
+    backToAccount(ctx, 'totp_on');
   });
 
   router.post(`${BASE}/done`, interactionErrors, async (ctx) => {
     const form = await readForm(ctx);
     assertPageCsrf(ctx, deps.csrfKey, form.get('csrf'));
-    backWith(ctx, 'security');
+    backToAccount(ctx, 'security');
   });
 
   router.get(`${BASE}/totp/remove`, interactionErrors, async (ctx) => {
@@ -129,7 +107,7 @@ export function addSecurityRoutes(router: Router, deps: AccountDeps, security: S
     const post = await posting(deps, ctx, `${BASE}/totp/remove`);
     if (!post) return;
     await factors.removeTotp(post.account.accountId, requestOrigin(ctx));
-    backWith(ctx, 'totp_removed');
+    backToAccount(ctx, 'totp_removed');
   });
 
   router.get(`${BASE}/recovery-codes`, interactionErrors, async (ctx) => {
@@ -159,7 +137,7 @@ export function addSecurityRoutes(router: Router, deps: AccountDeps, security: S
     });
   });
 
-  router.post(`${BASE}/passkeys/options`, async (ctx) => answerJson(ctx, async () => {
+  router.post(`${BASE}/passkeys/options`, async (ctx) => answerPasskeyJson(ctx, async () => {
     const form = await readForm(ctx);
     assertPageCsrf(ctx, deps.csrfKey, form.get('csrf'));
     const account = await signedInAccount(deps, ctx);
@@ -179,7 +157,7 @@ export function addSecurityRoutes(router: Router, deps: AccountDeps, security: S
       if (error instanceof PasskeyInputError) throw new PageError(400, 'invalid_request', error.message);
       throw error;
     }
-    backWith(ctx, 'passkey_added');
+    backToAccount(ctx, 'passkey_added');
   });
 
   router.get(`${BASE}/passkeys/remove`, interactionErrors, async (ctx) => {
@@ -203,6 +181,6 @@ export function addSecurityRoutes(router: Router, deps: AccountDeps, security: S
     if (!(await passkeys.remove(post.account.accountId, post.form.get('id') ?? '', requestOrigin(ctx)))) {
       throw new PageError(400, 'invalid_request', 'That passkey is not on your account (any more).');
     }
-    backWith(ctx, 'passkey_removed');
+    backToAccount(ctx, 'passkey_removed');
   });
 }

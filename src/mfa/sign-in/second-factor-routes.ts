@@ -10,6 +10,7 @@ import { readForm } from '../../interactions/form-body.js';
 import { loadInteraction, uidParam, type Interaction } from '../../interactions/interaction.js';
 import { passkeyAmr, passwordAndFactor, verifiedPasskey } from '../authentication-methods.js';
 import { parseCredentialJson, PasskeyInputError } from '../passkeys.js';
+import { answerPasskeyJson } from '../passkey-json-answer.js';
 import { pendingSignIn, type PendingSignIn } from './pending-sign-in.js';
 import {
   attemptFactor, attemptOf, changeContext, finishSignIn, showEnrolment, showNewRecoveryCodes, showRecoveryCodeStep, showSecondFactor,
@@ -72,28 +73,13 @@ async function readEnrolmentStep(deps: SecondFactorDeps, ctx: RouteContext): Pro
   return step;
 }
 
-/** The passkey scripts read JSON; their failures are JSON too, never an HTML page. */
-async function answerJson(ctx: Context, produce: () => Promise<object | undefined>): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  try {
+/** A ceremony answer, or 409 when the sign-in step it belonged to is over. */
+function answerJson(ctx: Context, produce: () => Promise<object | undefined>): Promise<void> {
+  return answerPasskeyJson(ctx, async () => {
     const body = await produce();
-    if (body === undefined) {
-      ctx.status = 409;
-      ctx.body = { error: 'invalid_request', error_description: 'This sign-in step is over. Reload the page.' };
-      return;
-    }
-    ctx.body = body;
-  } catch (error) {
-    if (error instanceof PageError) {
-      ctx.status = error.status;
-      ctx.body = { error: error.error, error_description: error.description };
-    } else if (error instanceof PasskeyInputError) {
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request', error_description: error.message };
-    } else {
-      throw error;
-    }
-  }
+    if (body === undefined) throw new PageError(409, 'invalid_request', 'This sign-in step is over. Reload the page.');
+    return body;
+  });
 }
 
 export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps): void {
