@@ -21,8 +21,18 @@ export class KeyDecryptionError extends Error {
   override name = 'KeyDecryptionError';
 }
 
+// Derived once per secret and purpose: a signed request opens its key's secret on every gateway
+// check, and the derivation would otherwise run each time. A process holds one or two secrets.
+const derivedKeys = new Map<string, Buffer>();
+
 function derive(secret: string, purpose: EncryptionPurpose): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'gatehouse', ENCRYPTION_PURPOSES[purpose], 32));
+  const id = `${purpose}\u0000${secret}`;
+  let key = derivedKeys.get(id);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secret, 'gatehouse', ENCRYPTION_PURPOSES[purpose], 32));
+    derivedKeys.set(id, key);
+  }
+  return key;
 }
 
 export function isEncrypted(stored: string): boolean {
