@@ -11,12 +11,12 @@
 // than LAST_USED_RESOLUTION_MS, and the marks are written together every LAST_USED_FLUSH_MS.
 import { createHash } from 'node:crypto';
 import type { Database } from '../persistence/prisma-client.js';
+import { FreshLookups } from '../persistence/fresh-lookups.js';
 import { clientSecretMatches } from '../oidc/client-secrets.js';
 import { API_KEY_ID_PATTERN, apiKeyIdOf } from './api-key-format.js';
 import { statusOf } from './api-keys.js';
 
 export const API_KEY_CACHE_MS = 500;
-const CACHE_MAX_ENTRIES = 10_000;
 const LAST_USED_RESOLUTION_MS = 30_000;
 const LAST_USED_FLUSH_MS = 15_000;
 
@@ -60,13 +60,11 @@ interface Looked {
     expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null; signingSecret: string | null;
   } | undefined;
   apiDefaults: { rateLimit: number | null; dailyQuota: number | null } | undefined;
-  fetchedAt: number;
 }
 
 export class ApiKeyVerifier {
   /** By a SHA-256 of the presented key, so memory holds no key either; signers by `id:` and their id. */
-  private readonly cache = new Map<string, Looked>();
-  private readonly inFlight = new Map<string, Promise<Looked>>();
+  private readonly cache: FreshLookups<Looked>;
   private readonly usedAt = new Map<string, Date>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -75,6 +73,7 @@ export class ApiKeyVerifier {
     private readonly db: Database,
     private readonly options: { pepper?: string | undefined; cacheMs?: number; onError?: (error: unknown) => void } = {},
   ) {
+    this.cache = new FreshLookups(options.cacheMs ?? API_KEY_CACHE_MS);
     this.timer = setInterval(() => { void this.flushLastUsed(); }, LAST_USED_FLUSH_MS);
     this.timer.unref();
   }
@@ -83,7 +82,7 @@ export class ApiKeyVerifier {
     const id = apiKeyIdOf(presented);
     if (id === undefined) return { refused: 'malformed' };
     const cacheKey = createHash('sha256').update(presented).digest('base64url');
-    const looked = await this.lookup(cacheKey, () => this.fetch(id, presented));
+    const looked = await this.cache.get(cacheKey, () => this.fetch(id, presented));
     const verified = this.accept(looked, now);
     if (looked.row && !isRefusal(verified)) this.markUsed(looked.row, now);
     return verified;
@@ -92,7 +91,7 @@ export class ApiKeyVerifier {
   /** The key a signature names by its public id; no key is presented, the signature proves it. */
   async signer(id: string, now = new Date()): Promise<VerifiedSigner | ApiKeyRefusal> {
     if (!API_KEY_ID_PATTERN.test(id)) return { refused: 'malformed' };
-    const looked = await this.lookup(`id:${id}`, () => this.fetch(id, undefined));
+    const looked = await this.cache.get(`id:${id}`, () => this.fetch(id, undefined));
     const verified = this.accept(looked, now);
     const { row } = looked;
     if (isRefusal(verified)) return verified;
@@ -119,33 +118,15 @@ export class ApiKeyVerifier {
     };
   }
 
-  private async lookup(cacheKey: string, fetch: () => Promise<Looked>): Promise<Looked> {
-    const cached = this.cache.get(cacheKey);
-    if (cached && Date.now() - cached.fetchedAt < (this.options.cacheMs ?? API_KEY_CACHE_MS)) return cached;
-    let pending = this.inFlight.get(cacheKey);
-    if (!pending) {
-      pending = fetch().finally(() => this.inFlight.delete(cacheKey));
-      this.inFlight.set(cacheKey, pending);
-    }
-    const looked = await pending;
-    this.cache.delete(cacheKey);
-    // Map order is insertion order: the first entry is the one refreshed longest ago.
-    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(cacheKey, looked);
-    return looked;
-  }
-
   /** `presented` undefined: by id alone, for a signer. */
   private async fetch(id: string, presented: string | undefined): Promise<Looked> {
-    // Timed from before the query: what it reads is no fresher than that.
-    const fetchedAt = Date.now();
     const stored = await this.db.apiKey.findUnique({ where: { id } });
     if (!stored || (presented !== undefined && !clientSecretMatches(stored.keyHash, presented, this.options.pepper))) {
-      return { row: undefined, apiDefaults: undefined, fetchedAt };
+      return { row: undefined, apiDefaults: undefined };
     }
     const api = await this.db.resourceServer.findUnique({ where: { identifier: stored.resource }, select: { rateLimit: true, dailyQuota: true } });
     const { keyHash: _hash, ...row } = stored;
-    return { row, apiDefaults: api ?? undefined, fetchedAt };
+    return { row, apiDefaults: api ?? undefined };
   }
 
   private markUsed(row: NonNullable<Looked['row']>, now: Date): void {

@@ -5,7 +5,7 @@
 // most REVOCATION_FRESHNESS_MS old, so the check honours the same 1 s bound as for API keys.
 import type { Database } from '../persistence/prisma-client.js';
 import { REVOCATION_FRESHNESS_MS, type RevokedJwts } from '../jwt-revocation/revoked-jwts.js';
-import { FreshLookups } from './fresh-lookups.js';
+import { FreshLookups } from '../persistence/fresh-lookups.js';
 
 export interface JwtIdentity {
   jti: string | undefined;

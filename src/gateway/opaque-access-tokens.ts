@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { REVOCATION_FRESHNESS_MS } from '../jwt-revocation/revoked-jwts.js';
-import { FreshLookups } from './fresh-lookups.js';
+import { FreshLookups } from '../persistence/fresh-lookups.js';
 import { audienceList, scopeList, type VerifiedAccessToken } from './verified-access-token.js';
 import { refuse } from './refusal.js';
 

@@ -1,6 +1,6 @@
 // Answers of a lookup kept in memory for at most `maxAgeMs`, with one query in flight per key: the
-// check asks the same question (does this client, this grant still exist?) on every call, and
-// may answer from memory only as long as a revocation is allowed to take.
+// gateway check asks the same questions (is this API key, this client, this grant still good?) on
+// every call, and may answer from memory only as long as a revocation is allowed to take.
 const MAX_ENTRIES = 10_000;
 
 interface Entry<V> {
