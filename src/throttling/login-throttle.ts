@@ -28,7 +28,8 @@ export interface LoginAttempt {
 
 export type ThrottleVerdict = { allowed: true; attempt: LoginAttempt } | { allowed: false; retryAfterSeconds: number };
 
-function accountKey(email: string): string {
+/** How a counter names an account: a hash of its normalised email, so known and unknown look alike. */
+export function accountKey(email: string): string {
   return hashId(normaliseEmail(email));
 }
 

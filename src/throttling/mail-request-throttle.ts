@@ -3,8 +3,7 @@
 // work, like sign-ins, so a burst cannot slip through between check and count. It keeps anyone from
 // flooding a mailbox or using the server to spam.
 import type { HotStore } from '../persistence/hot-path/hot-store.js';
-import { normaliseEmail } from '../accounts/users.js';
-import { hashId } from '../persistence/sealing.js';
+import { accountKey } from './login-throttle.js';
 import { DatabaseCounter, retryAfterSeconds } from './store.js';
 
 export const MAIL_REQUEST_WINDOW_SECONDS = 3600;
@@ -23,7 +22,7 @@ export class MailRequestThrottle {
   }
 
   async take(email: string, ip: string): Promise<MailRequestVerdict> {
-    const [account, address] = await Promise.all([this.perAccount.penalty(hashId(normaliseEmail(email))), this.perIp.penalty(ip)]);
+    const [account, address] = await Promise.all([this.perAccount.penalty(accountKey(email)), this.perIp.penalty(ip)]);
     const waits = [
       account.consumedPoints > MAIL_REQUESTS_PER_ACCOUNT ? account.msBeforeNext : 0,
       address.consumedPoints > MAIL_REQUESTS_PER_IP ? address.msBeforeNext : 0,
