@@ -31,7 +31,13 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 300
 CONF
-    as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+    if ! as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null; then
+      # Say why (the port taken, most often) before cleaning up, so a failed run can be read.
+      echo "throwaway-postgres: the server did not start on port $port; its log:" >&2
+      tail -n 20 "$dir/server.log" >&2 || true
+      rm -rf "$dir" "$state"
+      exit 1
+    fi
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   pause)
