@@ -135,8 +135,8 @@ export async function startGatehouse(options: StartOptions): Promise<Target> {
   const checks = options.checks ? await checkFixtures(env) : undefined;
   const logFile = join(dir, 'server.log');
   const started = Date.now();
-  // BENCH_PROFILE=<folder>: Gatehouse writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_PROFILE=<folder>: Gatehouse writes a V8 CPU profile there when it stops; BENCH_NODE_FLAGS: more Node flags.
+  const profile = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const child = spawnPinned('dist/src/main.js', [], env, logFile, options.cores, profile);
   const firstTokenMs = await firstToken(url, credentials, started);
   const server = await waitForLine(child, logFile, 'Gatehouse listening on', started);

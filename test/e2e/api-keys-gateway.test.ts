@@ -141,6 +141,22 @@ describe('API keys at the gateway check, on two instances', () => {
     assert.equal(refused.headers.get('ratelimit-limit'), '2');
   });
 
+  test('calls refused by the rate limit do not use up the daily quota', async () => {
+    const key = await newKey('--rate-limit', '2/s', '--quota', '3/day');
+    await freshSecond();
+    const burst = await Promise.all([a, b, a, b].map((gh) => withKey(gh, key.api_key)));
+    assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 429, 429]);
+    assert.ok(burst.filter((r) => r.status === 429).every((r) => r.headers.get('ratelimit-limit') === '2' && r.headers.get('retry-after') === '1'));
+    await freshSecond();
+    const third = await withKey(b, key.api_key);
+    assert.equal(third.status, 200, 'the two throttled calls left the third of the day');
+    assert.equal(third.headers.get('ratelimit-limit'), '3');
+    assert.equal(third.headers.get('ratelimit-remaining'), '0');
+    const fourth = await withKey(a, key.api_key);
+    assert.equal(fourth.status, 429);
+    assert.equal(fourth.headers.get('ratelimit-limit'), '3', 'refused by the quota, not the rate');
+  });
+
   test('token-only calls share the per client x API limit across instances', async () => {
     const rp = await relyingParty(a, shop);
     const { access_token: token } = await oidc.clientCredentialsGrant(rp, { resource: TOKENS_ONLY, scope: 'reports' });
