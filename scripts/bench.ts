@@ -21,6 +21,7 @@ import { printScaling, runScaling } from './bench/scaling.js';
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: process.env.BENCH_DURATION ?? '5' },
+    'warm-up': { type: 'string', default: '2' },
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '1,16,64' },
     scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
     soak: { type: 'string', default: process.env.BENCH_SOAK_MINUTES ?? '0' },
@@ -30,14 +31,15 @@ const { values: args } = parseArgs({
 });
 
 const seconds = Number(args.duration);
+const warmUpSeconds = Number(args['warm-up']);
 const connectionLevels = args.connections.split(',').map(Number);
 const wanted = new Set(args.scenarios.split(','));
 const soakMinutes = Number(args.soak);
 /** --workers N: WORKERS=1 and WORKERS=N; --workers 1,2,4: each of those. */
 const workerCounts = args.workers === undefined ? undefined : [...new Set([...(args.workers.includes(',') ? [] : [1]), ...args.workers.split(',').map(Number)])];
-if (!(seconds > 0) || connectionLevels.some((c) => !(c >= 1)) || !(soakMinutes >= 0) || !(Number(args['soak-window']) > 0)
+if (!(seconds > 0) || !(warmUpSeconds >= 0) || connectionLevels.some((c) => !(c >= 1)) || !(soakMinutes >= 0) || !(Number(args['soak-window']) > 0)
   || workerCounts?.some((n) => !Number.isInteger(n) || n < 1)) {
-  process.stderr.write('usage: npm run bench -- [--duration S] [--connections 1,16,64] [--scenarios a,b|none] [--soak MINUTES] [--soak-window S] [--workers N|N,M,...]\n');
+  process.stderr.write('usage: npm run bench -- [--duration S] [--warm-up S] [--connections 1,16,64] [--scenarios a,b|none] [--soak MINUTES] [--soak-window S] [--workers N|N,M,...]\n');
   process.exit(2);
 }
 
@@ -82,6 +84,11 @@ async function runGroup(jwt: boolean, cores: Cores | undefined, rows: Row[], sta
   startup.set(`ceiling${jwt ? ' (JWT)' : ''}`, ceiling.firstTokenMs);
   try {
     for (const scenario of scenarios) {
+      if (scenario.warmUp && warmUpSeconds > 0) {
+        const busiest = Math.max(...connectionLevels);
+        await scenario.run(gatehouse, busiest, warmUpSeconds);
+        if (scenario.ceiling) await scenario.run(ceiling, busiest, warmUpSeconds);
+      }
       for (const connections of connectionLevels) {
         const peak = watchPeakRss(gatehouse.server.pid);
         const ours = await measure(scenario, gatehouse, connections);

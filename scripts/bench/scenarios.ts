@@ -14,6 +14,11 @@ export interface Scenario {
   jwt: boolean;
   /** Runs against the ceiling too (flows need our pages, which the bare provider lacks). */
   ceiling: boolean;
+  /**
+   * Gets unmeasured load first (bench.ts --warm-up), so JIT compilation and empty caches are not
+   * counted; false where a run uses up fixtures (the refresh-token pool, a device code) or is slow.
+   */
+  warmUp: boolean;
   run(target: Target, connections: number, seconds: number): Promise<LoadResult>;
 }
 
@@ -63,7 +68,7 @@ type CheckCredentials = (target: Target, checks: NonNullable<Target['checks']>) 
  */
 function checkScenario(name: ScenarioName, label: string, url: string, credentials: CheckCredentials): Scenario {
   return {
-    name, label, jwt: false, ceiling: true,
+    name, label, jwt: false, ceiling: true, warmUp: true,
     run: async (target, connections, seconds) => {
       if (!target.checks) return runAutocannon(target.url, await introspectionPlan(target), connections, seconds);
       return runAutocannon(target.url, {
@@ -81,26 +86,26 @@ const bearer = (resource: string, scope: string): CheckCredentials => async (tar
 
 export const SCENARIOS: Scenario[] = [
   {
-    name: 'cc-opaque', label: 'client_credentials (opaque)', jwt: false, ceiling: true,
+    name: 'cc-opaque', label: 'client_credentials (opaque)', jwt: false, ceiling: true, warmUp: true,
     run: (target, connections, seconds) => runAutocannon(target.url, clientCredentialsPlan(target), connections, seconds),
   },
   {
-    name: 'cc-jwt', label: 'client_credentials (JWT ES256)', jwt: true, ceiling: true,
+    name: 'cc-jwt', label: 'client_credentials (JWT ES256)', jwt: true, ceiling: true, warmUp: true,
     run: (target, connections, seconds) => runAutocannon(target.url, clientCredentialsPlan(target), connections, seconds),
   },
   {
-    name: 'introspection', label: 'introspection', jwt: false, ceiling: true,
+    name: 'introspection', label: 'introspection', jwt: false, ceiling: true, warmUp: true,
     run: async (target, connections, seconds) => runAutocannon(target.url, await introspectionPlan(target), connections, seconds),
   },
   checkScenario('check-apikey', 'gateway check: API key (vs ceiling introspection)', `${API_RESOURCE}${CHECK_KEY_PATH}/items/42`, async (_target, checks) => ({ 'x-api-key': checks.apiKey })),
   checkScenario('check-jwt', 'gateway check: JWT (vs ceiling introspection)', `${CHECK_JWT_RESOURCE}/items/42`, bearer(CHECK_JWT_RESOURCE, CHECK_JWT_SCOPE)),
   checkScenario('check-opaque', 'gateway check: opaque token (vs ceiling introspection)', `${API_RESOURCE}/items/42`, bearer(API_RESOURCE, API_SCOPE)),
   {
-    name: 'refresh', label: 'refresh_token rotation', jwt: false, ceiling: true,
+    name: 'refresh', label: 'refresh_token rotation', jwt: false, ceiling: true, warmUp: false,
     run: (target, connections, seconds) => runAutocannon(target.url, refreshPlan(target), connections, seconds),
   },
   {
-    name: 'device-poll', label: 'device_code polling', jwt: false, ceiling: true,
+    name: 'device-poll', label: 'device_code polling', jwt: false, ceiling: true, warmUp: false,
     run: async (target, connections, seconds) => {
       const code = await deviceCode(target);
       return runAutocannon(target.url, {
@@ -113,11 +118,11 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'auth-code-flow', label: 'full authorization-code flows', jwt: false, ceiling: false,
+    name: 'auth-code-flow', label: 'full authorization-code flows', jwt: false, ceiling: false, warmUp: false,
     run: (target, connections, seconds) => runLoop((worker) => loginFlow(target.url, target.credentials.spa.client_id, 'openid', benchUser(worker)), connections, seconds),
   },
   {
-    name: 'check-signed', label: 'gateway check, signed request (RFC 9421)', jwt: false, ceiling: false,
+    name: 'check-signed', label: 'gateway check, signed request (RFC 9421)', jwt: false, ceiling: false, warmUp: true,
     run: runSignedCheck,
   },
 ];
