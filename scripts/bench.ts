@@ -140,9 +140,10 @@ function printTargets(rows: Row[], argon2PerSecond: number, startup: Map<string,
   if (tokenRows.length) {
     lines.push(['p99 < 50 ms at 64 connections (token requests)', tokenRows.every((r) => r.gatehouse.p99 < 50), tokenRows.map((r) => `${r.scenario.name} ${fmt(r.gatehouse.p99, 1)} ms`).join(', ')]);
   }
-  const checkRows = rows.filter((r) => r.connections === 64 && r.scenario.name.startsWith('check-'));
+  // The signed-request check has no latency target of its own; it is in the table beside these.
+  const checkRows = rows.filter((r) => r.connections === 64 && ['check-apikey', 'check-jwt', 'check-opaque'].includes(r.scenario.name));
   if (checkRows.length) {
-    lines.push(['p99 < 20 ms at 64 connections (gateway checks)', checkRows.every((r) => r.gatehouse.p99 < 20), checkRows.map((r) => `${r.scenario.name} ${fmt(r.gatehouse.p99, 1)} ms`).join(', ')]);
+    lines.push(['p99 < 20 ms at 64 connections (API key, JWT and opaque checks)', checkRows.every((r) => r.gatehouse.p99 < 20), checkRows.map((r) => `${r.scenario.name} ${fmt(r.gatehouse.p99, 1)} ms`).join(', ')]);
   }
   const rss = Math.max(...rows.map((r) => r.rssMiB));
   lines.push(['server RSS < 200 MiB under load', rss < 200, `peak ${fmt(rss)} MiB`]);
